@@ -1,0 +1,3 @@
+from minecore.cli.main import entry_point
+
+entry_point()

@@ -1,0 +1,1 @@
+"""The ``minecore`` command line."""

@@ -1,0 +1,119 @@
+"""The CLI boundary and the engine commands (backends, hash, scan), driven in-process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minecore.cli.main import ExitStatus, main
+
+DATA = Path(__file__).parent / "data"
+BLOCKS = json.loads((DATA / "block_headers.json").read_text())
+GENESIS = BLOCKS[0]["header_hex"]
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_commands(capsys):
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0
+    for command in ("backends", "hash", "scan"):
+        assert command in out
+
+
+def test_help_does_not_import_numba_or_numpy():
+    code = (
+        "import sys; from minecore.cli.main import main\n"
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
+        "print(sorted(m for m in ('numba', 'numpy', 'pandas', 'matplotlib', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_backends_json_lists_hashlib(capsys):
+    code, out, _ = run_cli(capsys, "backends", "--json")
+    assert code == 0
+    names = {b["name"]: b for b in json.loads(out)["backends"]}
+    assert names["hashlib"]["available"] is True
+    assert {"native", "numba", "hashlib"} <= set(names)
+
+
+def test_backends_does_not_import_numba():
+    code = (
+        "import sys, contextlib, io; from minecore.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['backends', '--json'])\n"
+        "print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("block", BLOCKS[:3] + BLOCKS[-2:], ids=lambda b: f"height{b['height']}")
+def test_hash_real_header(capsys, block):
+    code, out, _ = run_cli(capsys, "hash", block["header_hex"], "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["hash"] == block["block_hash"]
+    assert data["meets_target"] is True
+
+
+def test_scan_finds_genesis_nonce(capsys):
+    nonce = BLOCKS[0]["nonce"]
+    code, out, _ = run_cli(capsys, "scan", GENESIS, "--start", str(nonce - 500), "--count", "1000",
+                           "--backend", "hashlib", "--json")
+    assert code == 0
+    assert json.loads(out)["nonces"] == [nonce]
+
+
+def test_scan_with_difficulty_and_target_agree(capsys):
+    code1, out1, _ = run_cli(capsys, "scan", GENESIS, "--count", "3000", "--difficulty", "0.0000001",
+                             "--backend", "hashlib", "--json")
+    target_hex = f"{(0xFFFF << 208) * 10**7:064x}"
+    code2, out2, _ = run_cli(capsys, "scan", GENESIS, "--count", "3000", "--target", target_hex,
+                             "--backend", "hashlib", "--json")
+    assert code1 == code2 == 0
+    assert json.loads(out1)["nonces"] == json.loads(out2)["nonces"]
+    assert json.loads(out1)["nonces"]  # p = 1e7 / 2^32 per hash: about 7 expected in 3000
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["hash", "abcd"],
+        ["hash", "zz" * 80],
+        ["scan", GENESIS, "--count", str(2**32 + 1)],
+        ["scan", GENESIS, "--start", "-5"],
+        ["scan", GENESIS, "--backend", "nope"],
+        ["scan", GENESIS, "--threads", "0"],
+        ["scan", GENESIS, "--target", "xyz"],
+        ["scan", GENESIS, "--difficulty", "-3"],
+        ["scan", GENESIS, "--bogus-flag"],
+        ["no-such-command"],
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, argv):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == ExitStatus.BAD_INPUT
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_traceback_flag_reraises(capsys):
+    with pytest.raises(Exception):
+        main(["--traceback", "hash", "abcd"])
+
+
+def test_console_script_exit_code():
+    proc = subprocess.run([sys.executable, "-m", "minecore", "hash", "00"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1

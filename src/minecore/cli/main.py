@@ -21,6 +21,8 @@ COMMANDS: tuple[str, ...] = (
     "backends",
     "hash",
     "scan",
+    "models",
+    "model",
 )
 
 

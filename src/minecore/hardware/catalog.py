@@ -467,15 +467,15 @@ def _apply_file(models: dict[str, MinerModel], path: str, origin_label: str | No
         # override: start from the existing model, drop figures the new nameplate replaces
         merged = _model_as_data(base)
         given = set(entry) & set(_NAMEPLATE)
+        dropped: list[str] = []
         if given and "efficiency_j_per_th" not in given:
-            merged.pop("efficiency_j_per_th", None)
+            dropped.append("efficiency_j_per_th")
         elif given == {"efficiency_j_per_th"}:
-            merged.pop("power_w", None)
-        for f in _NAMEPLATE:
-            if f not in entry and f not in merged:
-                continue
+            dropped.append("power_w")
+        for f in dropped:
+            merged.pop(f, None)
         merged["derived"] = [d for d in merged.get("derived", []) if d not in given and d in merged]
-        overridden = [f for f in entry if f in FIGURE_FIELDS or f in ("price_date", "price_source")]
+        overridden = [f for f in entry if f in FIGURE_FIELDS or f in ("price_date", "price_source")] + dropped
         merged["unverified"] = [u for u in merged.get("unverified", []) if u not in overridden]
         merged.update(entry)
         if "unverified" in entry:
@@ -486,7 +486,7 @@ def _apply_file(models: dict[str, MinerModel], path: str, origin_label: str | No
         merged["sources"] = list(base.sources)
         user_sources = list(entry.get("sources", [])) or [f"user catalog {path}"]
         for f in overridden:
-            if f in FIGURE_FIELDS and f not in entry.get("field_sources", {}):
+            if f in FIGURE_FIELDS and f not in entry.get("field_sources", {}) and (f in entry or f in dropped):
                 merged["field_sources"][f] = user_sources
         if "price_usd" in entry and "price_source" not in entry:
             merged["price_source"] = _resolve(user_sources, table)[0]

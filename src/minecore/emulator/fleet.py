@@ -12,7 +12,7 @@ with ``numpy.random.default_rng(seed)``: one seed, one history.
 >>> sim = simulate_fleet([FleetMember("x", "X", units=10, hashrate_ths=200.0)], days=3,
 ...                      network_difficulty=101.65e12, share_difficulty=65536, seed=1)
 >>> sim.shares.shape, round(float(sim.expected_shares_per_day[0]))
-((1, 3), 6140478)
+((1, 3), 613900)
 """
 
 from __future__ import annotations

@@ -369,9 +369,12 @@ def _build(ctx: _Ctx, label: str, data: dict[str, Any], table: Mapping[str, str]
     for req in ("name", "maker"):
         if not data.get(req):
             raise ctx.fail(label, req, "missing (required for a new model)")
-    if data.get("hashrate_ths") is None and data.get("power_w") is None and not data.get("_allow_no_nameplate"):
-        raise ctx.fail(label, "hashrate_ths", "missing (a new model needs hashrate_ths and power_w)")
     _complete_nameplate(ctx, label, data)
+    if not data.get("_allow_no_nameplate"):
+        for req in ("hashrate_ths", "power_w"):
+            if data.get(req) is None:
+                raise ctx.fail(label, req, "missing (a new model needs hashrate_ths and power_w, or one of them "
+                               "and efficiency_j_per_th)")
     if data.get("price_usd") is not None and (not data.get("price_date") or not data.get("price_source")):
         raise ctx.fail(label, "price_usd", "a price needs price_date and price_source")
     field_sources = {f: _resolve(list(s), table) for f, s in data.get("field_sources", {}).items()}
@@ -444,6 +447,7 @@ def _apply_file(models: dict[str, MinerModel], path: str, origin_label: str | No
     origin = origin_label or path
     current = Catalog(list(models.values()))
     seen: dict[str, str] = {}
+    touched: dict[str, str] = {}
     for label, entry in entries:
         ident = normalize_name(entry.get("key") or entry["name"])
         if ident in seen or normalize_name(entry["name"]) in seen:
@@ -455,6 +459,10 @@ def _apply_file(models: dict[str, MinerModel], path: str, origin_label: str | No
         if origin == "built-in":
             base = None
             entry = {**entry, "_allow_no_nameplate": True}
+        target = base.key if base is not None else (entry.get("key") or slugify(entry["name"]))
+        if target in touched:
+            raise ctx.fail(label, "name", f"duplicate name: {touched[target]!r} and {label!r} are the same model")
+        touched[target] = label
         if base is None:
             if origin != "built-in":
                 entry = {**entry, "_user_fields": tuple(entry), "_user_field_sources": tuple(entry.get("field_sources", {}))}

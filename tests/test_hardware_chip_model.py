@@ -1,0 +1,188 @@
+"""Chip table and chip-level model: nameplate reproduction, tuning, heat and broken boards.
+
+Worked example (DOMAIN.md / asic_chips.md): the Antminer S21 has 108 x 3 = 324 BM1368 chips with
+1276 small cores each; 200 TH/s / (1276 x 324) = 483.8 MHz, close to the 490 MHz a test measured.
+Above 40 °C it underclocks by 440/490 (-10.2% hashrate); above 47 °C it shuts down.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from minecore.errors import InvalidInputError, MinecoreError
+from minecore.hardware import (
+    CHIPS,
+    ChipDataUnavailableError,
+    ChipLevelModel,
+    UnknownChipError,
+    default_catalog,
+    get_chip,
+)
+from minecore.hardware.chip_model import DERATE_CLOCK_RATIO, STATIC_POWER_FRACTION
+
+CATALOG = default_catalog()
+CHIP_MODELS = {m.key: ChipLevelModel.for_model(m) for m in CATALOG
+               if m.chip in CHIPS and m.chips_total is not None and m.has_nameplate}
+EXPECTED_WITH_CHIP_DATA = {
+    "antminer-s17-pro", "antminer-s19k-pro", "antminer-s19-xp", "antminer-s19-xp-hyd", "antminer-s21",
+    "antminer-s21-hyd", "antminer-t21", "antminer-s21-pro", "antminer-s21-plus", "antminer-s21-plus-hyd",
+    "antminer-s21-xp",
+}
+
+
+def test_chip_table_values():
+    assert {n: CHIPS[n].small_cores for n in ("BM1397", "BM1366", "BM1368", "BM1370")} == {
+        "BM1397": 672, "BM1366": 894, "BM1368": 1276, "BM1370": 2040}
+    assert CHIPS["BM1370"].default_clock_mhz == 525 and CHIPS["BM1370"].default_voltage_v == 1.15
+    assert all(c.ticket_difficulty == 256 and c.sources for c in CHIPS.values())
+    # one BM1370 at its default clock: 525 MHz x 2040 = 1071 GH/s (asic_chips.md worked value)
+    assert CHIPS["BM1370"].hashrate_ghs(525) == pytest.approx(1071.0)
+    assert get_chip("bm-1368") is CHIPS["BM1368"]
+    with pytest.raises(UnknownChipError, match="did you mean"):
+        get_chip("BM1369")
+
+
+def test_models_with_chip_data_are_the_expected_ones():
+    assert set(CHIP_MODELS) == EXPECTED_WITH_CHIP_DATA
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED_WITH_CHIP_DATA))
+def test_nameplate_within_5_percent(key):
+    cm = CHIP_MODELS[key]
+    nameplate = cm.model.hashrate_ths
+    normal = cm.operating_point("normal")
+    # hashrate = clock x small cores x chips, at the normal clock (implied clock clamped to the chip's range)
+    assert normal.hashrate_ths == pytest.approx(normal.clock_mhz * cm.chip.small_cores * cm.chips_total / 1e6)
+    assert abs(normal.hashrate_ths / nameplate - 1) <= 0.05
+    assert abs(cm.nameplate_error) <= 0.05
+    lo, hi = cm.chip.clock_range_mhz
+    assert lo * 0.95 <= cm.implied_clock_mhz <= hi * 1.05
+
+
+def test_s21_worked_example():
+    cm = CHIP_MODELS["antminer-s21"]
+    assert cm.chips_total == 324
+    assert cm.implied_clock_mhz == pytest.approx(483.8, abs=0.1)
+    assert cm.implied_clock_mhz == pytest.approx(490, rel=0.02)  # measured in the S21 test
+    n = cm.operating_point()
+    assert n.hashrate_ths == pytest.approx(200.0) and n.power_w == pytest.approx(3500.0)
+    assert n.efficiency_j_per_th == pytest.approx(17.5)
+
+
+def test_s21_plus_clamped_to_chip_range():
+    cm = CHIP_MODELS["antminer-s21-plus"]  # 165 x BM1370 would need 641.7 MHz > 625 MHz
+    assert cm.implied_clock_mhz == pytest.approx(641.7, abs=0.1)
+    assert cm.normal_clock_mhz == 625.0
+    assert cm.nameplate_error == pytest.approx(625 / 641.7 - 1, abs=1e-3)
+
+
+@pytest.mark.parametrize("name", ["S9", "S19 Pro", "S21 XP Hyd", "M60S", "Avalon A1466", "Proto Rig", "AT1500"])
+def test_chip_data_unavailable(name):
+    with pytest.raises(ChipDataUnavailableError) as info:
+        ChipLevelModel.for_model(CATALOG.get(name))
+    assert isinstance(info.value, MinecoreError)
+
+
+@given(st.sampled_from(sorted(CHIP_MODELS)), st.floats(0, 1), st.floats(0, 1))
+@settings(max_examples=200, deadline=None)
+def test_higher_clock_never_less_hashrate(key, a, b):
+    cm = CHIP_MODELS[key]
+    lo, hi = cm.clock_range_mhz
+    c1, c2 = sorted((lo + a * (hi - lo), lo + b * (hi - lo)))
+    p1, p2 = cm.operating_point(clock_mhz=c1), cm.operating_point(clock_mhz=c2)
+    assert p2.hashrate_ths >= p1.hashrate_ths
+    assert p2.power_w >= p1.power_w
+    assert p2.voltage_v >= p1.voltage_v
+
+
+@given(st.sampled_from(sorted(CHIP_MODELS)), st.floats(15, 47), st.integers(0, 2))
+@settings(max_examples=100, deadline=None)
+def test_efficiency_best_below_turbo_voltage(key, ambient, failed):
+    cm = CHIP_MODELS[key]
+    curve = cm.tuning_curve(ambient_c=ambient, failed_boards=failed)
+    turbo = cm.operating_point("turbo", ambient_c=ambient, failed_boards=failed)
+    best = min(curve, key=lambda p: p.efficiency_j_per_th)
+    assert best.voltage_v < turbo.voltage_v or turbo.throttled
+    assert best.efficiency_j_per_th <= turbo.efficiency_j_per_th
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED_WITH_CHIP_DATA))
+def test_profiles_ordered(key):
+    cm = CHIP_MODELS[key]
+    eco, normal, turbo = (cm.operating_point(p) for p in ("eco", "normal", "turbo"))
+    assert eco.clock_mhz <= normal.clock_mhz <= turbo.clock_mhz
+    assert eco.hashrate_ths <= normal.hashrate_ths <= turbo.hashrate_ths
+    if turbo.clock_mhz > normal.clock_mhz:
+        assert turbo.efficiency_j_per_th > normal.efficiency_j_per_th  # overclocking costs J/TH
+    if eco.voltage_v < normal.voltage_v:
+        assert eco.efficiency_j_per_th < normal.efficiency_j_per_th  # undervolting saves J/TH
+
+
+def test_power_calibrated_at_nameplate():
+    for key, cm in CHIP_MODELS.items():
+        if cm.normal_clock_mhz == cm.implied_clock_mhz:
+            assert cm.operating_point().power_w == pytest.approx(cm.model.power_w), key
+        assert cm.static_power_w == pytest.approx(STATIC_POWER_FRACTION * cm.model.power_w)
+
+
+def test_s21_derating():
+    cm = CHIP_MODELS["antminer-s21"]
+    cool = cm.operating_point(ambient_c=40.0)
+    warm = cm.operating_point(ambient_c=41.0)
+    hot = cm.operating_point(ambient_c=47.5)
+    assert not cool.throttled and cool.hashrate_ths == pytest.approx(200.0)
+    assert warm.throttled and not warm.shutdown
+    assert warm.clock_mhz == pytest.approx(cm.normal_clock_mhz * 440 / 490)
+    assert warm.hashrate_ths / cool.hashrate_ths == pytest.approx(DERATE_CLOCK_RATIO)  # -10.2%
+    assert warm.power_w < cool.power_w
+    assert hot.shutdown and hot.hashrate_ths == 0 and hot.power_w == 0 and hot.efficiency_j_per_th is None
+    # eco already runs below the thermal cap: unchanged at 44 °C
+    assert cm.operating_point("eco", ambient_c=44).clock_mhz == cm.operating_point("eco").clock_mhz
+
+
+@given(st.sampled_from(sorted(CHIP_MODELS)), st.floats(-20, 60), st.floats(-20, 60),
+       st.sampled_from(["eco", "normal", "turbo"]))
+@settings(max_examples=150, deadline=None)
+def test_hotter_never_hashes_more(key, t1, t2, profile):
+    assume(t1 != t2)
+    lo_t, hi_t = sorted((t1, t2))
+    cm = CHIP_MODELS[key]
+    assert cm.operating_point(profile, ambient_c=hi_t).hashrate_ths <= cm.operating_point(profile, ambient_c=lo_t).hashrate_ths
+
+
+def test_failed_boards():
+    cm = CHIP_MODELS["antminer-s21"]
+    one = cm.operating_point(failed_boards=1)
+    assert one.active_boards == 2
+    assert one.hashrate_ths == pytest.approx(200 * 2 / 3)
+    assert one.power_w == pytest.approx(350 + 3150 * 2 / 3)  # static 10% stays, dynamic scales
+    dead = cm.operating_point(failed_boards=3)
+    assert dead.hashrate_ths == 0 and dead.power_w == pytest.approx(350) and dead.efficiency_j_per_th is None
+    for bad in (-1, 4, 1.5, True):
+        with pytest.raises(InvalidInputError):
+            cm.operating_point(failed_boards=bad)
+
+
+def test_bad_inputs():
+    cm = CHIP_MODELS["antminer-s21-pro"]
+    with pytest.raises(InvalidInputError, match="unknown profile 'ludicrous'"):
+        cm.operating_point("ludicrous")
+    with pytest.raises(InvalidInputError, match="outside the BM1370 range 350-625 MHz"):
+        cm.operating_point(clock_mhz=700)
+    with pytest.raises(InvalidInputError):
+        cm.operating_point(ambient_c=float("nan"))
+    with pytest.raises(InvalidInputError):
+        cm.tuning_curve([])
+
+
+def test_tuning_curve_shape():
+    cm = CHIP_MODELS["antminer-s21-pro"]
+    curve = cm.tuning_curve()
+    clocks = [p.clock_mhz for p in curve]
+    assert clocks == sorted(clocks) and len(curve) >= 9
+    assert {"eco", "normal", "turbo"} <= {p.profile for p in curve}
+    assert cm.best_efficiency_point().efficiency_j_per_th < cm.operating_point().efficiency_j_per_th
+    explicit = cm.tuning_curve([600, 400, 500])
+    assert [p.clock_mhz for p in explicit] == [400, 500, 600] and all(p.profile == "custom" for p in explicit)

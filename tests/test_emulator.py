@@ -374,3 +374,56 @@ def test_fleet_bad_input(kwargs, message):
     args = {"fleet": {"S21": 1}, "days": 2, "network_difficulty": 1e14, "seed": 0, **kwargs}
     with pytest.raises(EmulatorError, match=message):
         simulate_fleet(args.pop("fleet"), args.pop("days"), **args)
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def test_cli_emulate_json(capsys, tmp_path):
+    from minecore.cli.main import main
+
+    args = ["emulate", "S21", "--hashes", "8192", "--difficulty", str(D_CPU), "--seed", "7",
+            "--backend", "hashlib", "--threads", "1", "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    direct = _run(hashes=8192)
+    assert out["shares_found"] == direct.shares_found and out["hashes"] == 8192
+    assert [s["nonce"] for s in out["shares"]] == [f"{s.nonce:08x}" for s in direct.shares]
+
+
+def test_cli_emulate_table_and_job_file(capsys, tmp_path):
+    from minecore.cli.main import main
+
+    data = json.loads((Path(__file__).parent / "data" / "stratum_jobs.json").read_text())
+    job_file = tmp_path / "job.json"
+    job_file.write_text(json.dumps(next(e for e in data["examples"] if "mining_notify" in e)))
+    assert main(["emulate", "s21pro", "--hashes", "4096", "--backend", "hashlib", "--threads", "1",
+                 "--job", str(job_file)]) == 0
+    out = capsys.readouterr().out
+    assert "Antminer S21 Pro" in out and "875b4b7" in out and "BM1370" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["S99 Ultra"],
+        ["S21", "--seconds", "-1"],
+        ["S21", "--seconds", "abc"],
+        ["S21", "--hashes", "-5"],
+        ["S21", "--clock", "5000"],
+        ["S21", "--profile", "ludicrous"],
+        ["S21", "--profile", "eco", "--clock", "450"],
+        ["S21", "--ambient", "warm"],
+        ["S21", "--failed-boards", "9"],
+        ["S21", "--backend", "gpu"],
+        ["S21", "--difficulty", "0"],
+        ["S21", "--job", "/nonexistent/job.json"],
+        ["Whatsminer M60S"],
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line(args, capsys):
+    from minecore.cli.main import main
+
+    assert main(["emulate", *args, "--backend", "hashlib"] if "--backend" not in args else ["emulate", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err and len(err.splitlines()) == 1

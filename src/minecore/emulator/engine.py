@@ -38,7 +38,7 @@ from ..header import BlockHeader, DIFF1_TARGET, difficulty_to_target
 from ..stratum import StratumJob, sha256d
 from .jobs import synthetic_job
 from .layout import ChipLayout
-from .machine import EmulatorError, Machine, OperatingState, resolve_machine
+from .machine import EmulatorError, OperatingState, resolve_machine
 from .stats import PoissonTest, hit_probability, poisson_test
 
 #: shares the automatic pool difficulty aims for over the whole budget
@@ -436,7 +436,7 @@ def emulate(
     else:
         rate = None
         if window_nonces is None or difficulty is None:
-            rate = scanner.rate(min(0.02, seconds / 10))
+            rate = scanner.rate(min(0.05, seconds / 10))
         expected_hashes = (rate or 0.0) * seconds
         if window_nonces is None:
             call_s = min(CALL_SECONDS_MAX, max(CALL_SECONDS_MIN, seconds / 40))
@@ -467,8 +467,8 @@ def emulate(
     tickets_per_core: dict[tuple[int, int], int] = {}
     shares: list[EmulatedShare] = []
     tickets_found = 0
-    done = hash_seconds = 0.0
     done = 0
+    hash_seconds = 0.0
     calls = rounds = 0
     headers: dict[int, tuple[bytes, bytes, bytes]] = {}  # extranonce2 -> (bytes, root, header76)
 
@@ -510,8 +510,8 @@ def emulate(
                 chip = chain * per_chain + chip_on_chain
                 hashes_per_chip[chip] += n_hashed
                 for version, nonce in pairs:
-                    share = _verify(job, e2, root, version, nonce, chain, chip, layout, mask, roll_start,
-                                    scan_target, share_target, ticket_target, difficulty, ticket_difficulty)
+                    share = _verify(job, e2, root, version, nonce, chain, layout, mask, roll_start,
+                                    scan_target, share_target, ticket_target)
                     if share.chip_on_chain != chip_on_chain or share.core != core:
                         raise VerificationError(
                             f"nonce {nonce:08x} decodes to chip {share.chip_on_chain} core {share.core}, "
@@ -580,8 +580,8 @@ def emulate(
     )
 
 
-def _verify(job, e2, root, version, nonce, chain, chip, layout: ChipLayout, mask, roll_start,
-            scan_target, share_target, ticket_target, difficulty, ticket_difficulty) -> EmulatedShare:
+def _verify(job, e2, root, version, nonce, chain, layout: ChipLayout, mask, roll_start,
+            scan_target, share_target, ticket_target) -> EmulatedShare:
     """Rebuild the header from (job, extranonce2, version, nonce), hash it with hashlib, attribute it."""
     header = BlockHeader(version, job.prev_block, root, job.ntime, job.nbits, nonce).to_bytes()
     digest = sha256d(header)

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "scan",
     "models",
     "model",
+    "emulate",
 )
 
 

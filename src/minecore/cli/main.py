@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "backends",
     "hash",
     "scan",
+    "bench",
     "models",
     "model",
     "emulate",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 _COLUMNS = [
     ("key", "key"),
     ("hashrate_ths", "TH/s"),
@@ -25,7 +27,7 @@ def add_parser(subparsers):
         "customs-hold exposure and default price. Figures flagged unverified are counted in the last column.",
         epilog="examples:\n  minecore models\n  minecore models --maker Bitmain\n  minecore models --unrestricted --json\n"
         "  minecore models --csv > models.csv\n  minecore models --catalog my_models.toml",
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--maker", metavar="M", help="only this maker (case-insensitive), e.g. Bitmain, MicroBT, Canaan")
     group = p.add_mutually_exclusive_group()

@@ -1,6 +1,6 @@
 """Emulator hashing against a raw ``scan_versions`` of the same amount of work, same run.
 
-Run:  .venv/bin/pytest benches/bench_emulator.py -o python_files='bench_*.py' --benchmark-group-by=group
+Run:  .venv/bin/pytest benches/bench_emulator.py --benchmark-group-by=group
 CI smoke test: add ``--benchmark-disable``.
 
 Each backend gets one group with two rows: ``raw`` (one ``scan_versions`` call over
@@ -30,12 +30,6 @@ THREADS = 1
 
 def _work(backend: str) -> int:
     return WORK.get(backend, 1 << 20)
-
-
-def pytest_benchmark_update_machine_info(config, machine_info):  # pragma: no cover - bench hook
-    from minecore.backends import describe
-
-    machine_info["minecore_backends"] = {s.name: s.details.get("impl") for s in describe() if s.available}
 
 
 @pytest.mark.parametrize("backend", available())

@@ -1,0 +1,255 @@
+"""Monte Carlo over BTC price (GBM), difficulty growth (optionally price-correlated) and release timing.
+
+Seeded and reproducible: the same seed gives the same paths on every engine and thread count (counter-based
+random numbers, see :mod:`minecore.economics._mc_kernels`). Engines: ``NUMPY`` (vectorised, no JIT; used by
+reports), ``NUMBA`` (compiled, parallel; fastest for big runs), ``AUTO`` (numba above 2e7 path-days).
+
+Strategy NPVs per path are built exactly as in :func:`minecore.economics.seizure.compare`, with the deterministic
+BTC price and difficulty replaced by the sampled paths and the release day drawn per path.
+
+>>> from minecore.economics.seizure import Scenario, SeizedLot, ReplacementOption
+>>> from minecore.economics.machine import MachineSpec
+>>> lot = SeizedLot(MachineSpec("S21", 200, 3500, price_usd=3000), units=100, days_held=150)
+>>> sc = Scenario(lot, (ReplacementOption(MachineSpec("US-1", 260, 4400, 5000, "United States")),), horizon_days=365)
+>>> a = run_monte_carlo(sc, MonteCarloParams(n_paths=64, seed=7))
+>>> b = run_monte_carlo(sc, MonteCarloParams(n_paths=64, seed=7))
+>>> bool((a.npv_usd == b.npv_usd).all()), round(float(sum(a.p_win.values())), 9)
+(True, 1.0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ._validate import count, finite, non_negative
+from ._mc_kernels import EPOCH_DAYS, normal_table, run_numpy_blocked, run_numpy_dayloop, stream_key, uniforms
+from .network import SECONDS_PER_DAY, TWO_POW_32
+from .seizure import Scenario, Strategy, _parts, compare
+
+
+class MCEngine(str, enum.Enum):
+    AUTO = "auto"
+    NUMPY = "numpy"
+    NUMBA = "numba"
+    NUMPY_DAYLOOP = "numpy_dayloop"  #: the plain day-by-day baseline (benchmarks, tests)
+
+
+@dataclass(frozen=True)
+class MonteCarloParams:
+    """Monte Carlo settings.
+
+    n_paths : number of paths; seed : integer seed; btc_drift_per_year : GBM drift mu (decimal/yr, E[P_t] =
+    P0 e^{mu t}); btc_vol_per_year : GBM volatility (decimal/sqrt(yr)); difficulty_growth_per_month : mean
+    growth (None = the scenario's); difficulty_vol_per_month : sd of monthly log growth; price_difficulty_correlation :
+    correlation between an epoch's price return and the next difficulty change; random_release : draw the
+    release day per path (else every path uses the expected-value engine's distribution mean... no: False fixes
+    the release at the median day); engine : :class:`MCEngine`.
+    """
+
+    n_paths: int = 2000
+    seed: int = 0
+    btc_drift_per_year: float = 0.0
+    btc_vol_per_year: float = 0.60
+    difficulty_growth_per_month: float | None = None
+    difficulty_vol_per_month: float = 0.03
+    price_difficulty_correlation: float = 0.5
+    random_release: bool = True
+    engine: MCEngine = MCEngine.AUTO
+
+    def __post_init__(self) -> None:
+        count("n_paths", self.n_paths, minimum=1)
+        count("seed", self.seed, minimum=0)
+        finite("btc_drift_per_year", self.btc_drift_per_year, lo=-5, hi=5)
+        non_negative("btc_vol_per_year", self.btc_vol_per_year)
+        if self.difficulty_growth_per_month is not None:
+            finite("difficulty_growth_per_month", self.difficulty_growth_per_month, lo=-0.99)
+        non_negative("difficulty_vol_per_month", self.difficulty_vol_per_month)
+        finite("price_difficulty_correlation", self.price_difficulty_correlation, lo=-1, hi=1)
+        object.__setattr__(self, "engine", MCEngine(self.engine))
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """npv_usd[s, p]: NPV of strategy s on path p [USD]; labels[s]; percentiles and probabilities per label."""
+
+    labels: tuple[str, ...]
+    npv_usd: np.ndarray
+    cash_usd: np.ndarray  #: undiscounted cumulative cash at the horizon, without salvage [USD]
+    release_day: np.ndarray  #: per path; horizon_days = not released within the horizon
+    forfeited: np.ndarray
+    params: MonteCarloParams
+    engine: str
+    path_days: int
+    elapsed_s: float
+    snapshot_label: str
+
+    def percentile(self, label: str, q: float) -> float:
+        return float(np.percentile(self.npv_usd[self.labels.index(label)], q))
+
+    @property
+    def p_win(self) -> dict[str, float]:
+        """Share of paths on which each strategy has the highest NPV."""
+        best = np.argmax(self.npv_usd, axis=0)
+        return {lab: float(np.mean(best == i)) for i, lab in enumerate(self.labels)}
+
+    @property
+    def p_payback(self) -> dict[str, float]:
+        """P(cumulative undiscounted cash >= 0 by the horizon, salvage excluded) per strategy."""
+        return {lab: float(np.mean(self.cash_usd[i] >= -1e-6)) for i, lab in enumerate(self.labels)}
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        pw, pp = self.p_win, self.p_payback
+        rows = []
+        for i, lab in enumerate(self.labels):
+            p5, p50, p95 = np.percentile(self.npv_usd[i], [5, 50, 95])
+            rows.append({"strategy": lab, "npv_mean_usd": float(self.npv_usd[i].mean()), "npv_p5_usd": float(p5),
+                         "npv_p50_usd": float(p50), "npv_p95_usd": float(p95), "p_win": pw[lab],
+                         "p_payback_within_horizon": pp[lab]})
+        return sorted(rows, key=lambda r: -r["npv_mean_usd"])
+
+    def to_dataframe(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.summary_rows())
+
+    def paths_dataframe(self):
+        """Long frame of every path's NPV per strategy (for distribution charts)."""
+        import pandas as pd
+
+        return pd.DataFrame({lab: self.npv_usd[i] for i, lab in enumerate(self.labels)})
+
+    @property
+    def throughput_path_days_per_s(self) -> float:
+        return self.path_days / self.elapsed_s if self.elapsed_s > 0 else math.inf
+
+
+def _kernel_inputs(sc: Scenario, prm: MonteCarloParams):
+    p = _parts(sc)
+    H = sc.horizon_days
+    proj = sc.projection
+    reward = proj.reward_btc_per_block(H)
+    k = 1e12 * SECONDS_PER_DAY * reward / TWO_POW_32  # USD per TH/day = k * P / D
+    dailies = (p.seized_daily,) + p.option_daily
+    specs = (sc.lot.machine,) + tuple(o.option.machine for o in p.options)
+    site = sc.site
+    rev, var, dr, fixed = (np.zeros((len(specs), H)) for _ in range(4))
+    c = site.curtailment
+    base_run = np.full(H, site.uptime * (1.0 - c.hours_per_week / 168.0))
+    price = site.power_price(H)
+    if c.above_power_price_usd_per_kwh is not None:
+        base_run[price > c.above_power_price_usd_per_kwh] = 0.0
+    for m, (s, d) in enumerate(zip(specs, dailies)):
+        kwh = s.power_w / 1000.0 * 24.0 * base_run
+        rev[m] = s.hashrate_ths * (1.0 - site.pool_fee) * base_run * k
+        var[m] = kwh * (price * site.pue + site.hosting_usd_per_kwh)
+        dr[m] = s.power_w / 1000.0 * 24.0 * site.uptime * (c.hours_per_week / 168.0) * c.demand_response_credit_usd_per_kwh
+        if c.above_power_price_usd_per_kwh is not None:
+            dr[m][price > c.above_power_price_usd_per_kwh] = 0.0
+        fixed[m] = site.hosting_usd_per_month / (365.25 / 12.0)
+    return p, rev, var, dr, fixed
+
+
+def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
+                    progress: Callable[[int], None] | None = None) -> MonteCarloResult:
+    """Simulate ``params.n_paths`` paths of the scenario; see :class:`MonteCarloResult`."""
+    prm = params or MonteCarloParams()
+    p, rev, var, dr, fixed = _kernel_inputs(sc, prm)
+    H, n = sc.horizon_days, prm.n_paths
+    lot = sc.lot
+    N = lot.units
+    # release day per path (H = beyond horizon) and forfeiture
+    cdf = np.concatenate([np.cumsum(p.pmf), [1.0]])
+    if prm.random_release:
+        u = uniforms(stream_key(prm.seed, 3), n)
+        w = np.minimum(np.searchsorted(cdf, u, side="right"), H)
+        forfeit = uniforms(stream_key(prm.seed, 4), n) < p.q_forfeit
+    else:
+        w = np.full(n, min(int(np.searchsorted(cdf, 0.5, side="right")), H))
+        forfeit = np.zeros(n, dtype=bool)
+    released = (~forfeit) & (w < H)
+    start = np.empty((rev.shape[0], n), dtype=np.int64)
+    start[0] = np.where(released, w + lot.redeploy_delay_days, H)
+    for j, ro in enumerate(p.options):
+        start[j + 1] = ro.option.lead_time_days
+
+    mu = prm.btc_drift_per_year
+    sig = prm.btc_vol_per_year
+    dt = 1.0 / 365.0
+    ztab = normal_table()
+    etab = np.exp((mu - 0.5 * sig * sig) * dt + sig * math.sqrt(dt) * ztab)
+    g = sc.projection.difficulty_growth_per_month if prm.difficulty_growth_per_month is None else prm.difficulty_growth_per_month
+    months_per_epoch = EPOCH_DAYS / (365.25 / 12.0)
+    s_e = prm.difficulty_vol_per_month * math.sqrt(months_per_epoch)
+    g_e = math.log1p(g) * months_per_epoch - 0.5 * s_e * s_e  # E[D] grows at g per month
+    snap = sc.projection.snapshot
+    args = (stream_key(prm.seed, 1), stream_key(prm.seed, 2), ztab, etab, snap.btc_price_usd, snap.difficulty,
+            g_e, s_e, prm.price_difficulty_correlation, rev, var, dr, fixed, start, p.disc[:H].copy(),
+            sc.site.shutdown_when_unprofitable)
+    engine = prm.engine
+    if engine is MCEngine.AUTO:
+        engine = MCEngine.NUMBA if n * H >= 20_000_000 else MCEngine.NUMPY
+    t0 = time.perf_counter()
+    if engine is MCEngine.NUMBA:
+        from ._mc_numba import run_numba
+
+        pv, cash = run_numba(*args)
+        if progress:
+            progress(n)
+    elif engine is MCEngine.NUMPY_DAYLOOP:
+        pv, cash = run_numpy_dayloop(*args)
+        if progress:
+            progress(n)
+    else:
+        pv, cash = run_numpy_blocked(*args, progress=progress)
+    elapsed = time.perf_counter() - t0
+
+    disc = p.disc
+    cdisc = np.concatenate([[0.0], np.cumsum(disc[:H])])  # sum_{t<w} disc_t
+    wi = np.minimum(w, H)
+    fees_pv = p.fee * cdisc[wi]
+    fees_cash = p.fee * wi.astype(float)
+    d_w = disc[wi]
+    rc_pv = np.where(released, p.release_cost * d_w, 0.0)
+    rc_cash = np.where(released, p.release_cost, 0.0)
+    resale = np.where(released, p.resale_net_usd[wi], 0.0)
+    salv = np.where(released, p.seized_salvage_usd * disc[H], 0.0)
+    legal = lot.legal_costs_future_usd
+    wait_pv = N * (-fees_pv - rc_pv + pv[0] + salv) - legal
+    wait_cash = N * (-fees_cash - rc_cash + cash[0]) - legal
+    sell_pv = N * (-fees_pv - rc_pv + resale * d_w) - legal
+    sell_cash = N * (-fees_cash - rc_cash + resale) - legal
+
+    wanted = set(sc.strategies) if sc.strategies is not None else set(Strategy)
+    labels, npvs, cashes = [], [], []
+
+    def add(s: Strategy, opt: str | None, v: np.ndarray, c: np.ndarray) -> None:
+        if s in wanted:
+            labels.append(s.value if opt is None else f"{s.value}:{opt}")
+            npvs.append(v)
+            cashes.append(c)
+
+    add(Strategy.WAIT_AND_REDEPLOY, None, wait_pv, wait_cash)
+    add(Strategy.SELL_ON_RELEASE, None, sell_pv, sell_cash)
+    add(Strategy.ABANDON, None, np.zeros(n), np.zeros(n))
+    for j, ro in enumerate(p.options):
+        salv_k = p.option_salvage_usd[j] * disc[H]
+        unit_pv = -ro.capex.total_usd + pv[j + 1] + salv_k
+        unit_cash = -ro.capex.total_usd + cash[j + 1]
+        add(Strategy.REPLACE_NOW, ro.name, ro.units * unit_pv, ro.units * unit_cash)
+        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, ro.units * unit_pv + sell_pv, ro.units * unit_cash + sell_cash)
+        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, ro.units * unit_pv + wait_pv, ro.units * unit_cash + wait_cash)
+        f = sc.partial_fraction
+        kk = int(round(f * ro.units))
+        if 0 < kk < ro.units or (0 < f < 1 and kk > 0):
+            mix_pv = (1 - f) * wait_pv + f * sell_pv
+            mix_cash = (1 - f) * wait_cash + f * sell_cash
+            add(Strategy.PARTIAL_REPLACE, ro.name, kk * unit_pv + mix_pv, kk * unit_cash + mix_cash)
+    return MonteCarloResult(tuple(labels), np.array(npvs), np.array(cashes), np.where(released, w, H), forfeit, prm,
+                            engine.value, n * H, elapsed, snap.label)

@@ -74,32 +74,62 @@ class MachineSpec:
         return self.power_w / self.hashrate_ths
 
     @classmethod
-    def from_model(cls, model: Any, price_usd: float | None = None) -> "MachineSpec":
-        """Build from a :class:`minecore.hardware.MinerModel` (or anything with the same attributes)."""
+    def from_model(cls, model: Any, price_usd: float | None = None, *, assume_price: bool = False) -> "MachineSpec":
+        """Build from a :class:`minecore.hardware.MinerModel` (or anything with the same attributes).
+
+        ``assume_price``: when neither ``price_usd`` nor the catalog has a price, use :func:`assumed_price_usd`
+        and add ``"price_usd"`` to ``unverified``.
+        """
         name = getattr(model, "name", None) or getattr(model, "key", "model")
-        return cls(name=str(name), hashrate_ths=model.hashrate_ths, power_w=model.power_w,
-                   price_usd=price_usd if price_usd is not None else getattr(model, "price_usd", None),
-                   origin_country=getattr(model, "assembly_country", None) or "China",
-                   key=getattr(model, "key", None), unverified=tuple(getattr(model, "unverified", ()) or ()))
+        price = price_usd if price_usd is not None else getattr(model, "price_usd", None)
+        unverified = tuple(getattr(model, "unverified", ()) or ())
+        spec = cls(name=str(name), hashrate_ths=model.hashrate_ths, power_w=model.power_w, price_usd=price,
+                   origin_country=getattr(model, "assembly_country", None) or getattr(model, "maker_country", None)
+                   or "unknown", key=getattr(model, "key", None), unverified=unverified)
+        if spec.price_usd is None and assume_price:
+            spec = dataclasses.replace(spec, price_usd=assumed_price_usd(spec), unverified=unverified + ("price_usd",))
+        return spec
 
     @classmethod
-    def from_catalog(cls, name: str, price_usd: float | None = None, catalog: Any = None) -> "MachineSpec":
+    def from_catalog(cls, name: str, price_usd: float | None = None, catalog: Any = None, *,
+                     assume_price: bool = False) -> "MachineSpec":
         """Look ``name`` up in the hardware catalog (raises :class:`~minecore.errors.UnknownModelError`)."""
         from ..hardware import get_model  # layer below; imported lazily
 
-        return cls.from_model(get_model(name, catalog) if catalog is not None else get_model(name), price_usd)
+        model = get_model(name, catalog) if catalog is not None else get_model(name)
+        return cls.from_model(model, price_usd, assume_price=assume_price)
 
     def with_price(self, price_usd: float) -> "MachineSpec":
         return dataclasses.replace(self, price_usd=price_usd)
 
 
-def resolve_spec(machine: "MachineSpec | str | Any", price_usd: float | None = None) -> MachineSpec:
-    """Accept a :class:`MachineSpec`, a catalog model object, or a catalog name."""
+#: Assumed new-unit price by efficiency tier [USD per TH/s], used only when no price is known. An assumption in
+#: the spirit of Luxor's ASIC price index tiers (hashrateindex.com), not a quote: override with real prices.
+ASSUMED_PRICE_USD_PER_TH: tuple[tuple[float, float], ...] = ((16.0, 17.0), (20.0, 14.0), (25.0, 9.0), (38.0, 4.0),
+                                                             (math.inf, 1.5))
+
+
+def assumed_price_usd(spec: "MachineSpec") -> float:
+    """Fallback unit price [USD] = TH/s x tier $/TH (see :data:`ASSUMED_PRICE_USD_PER_TH`).
+
+    >>> assumed_price_usd(MachineSpec("x", 200, 3500))     # 17.5 J/TH -> $14/TH
+    2800.0
+    """
+    for max_j_per_th, usd_per_th in ASSUMED_PRICE_USD_PER_TH:
+        if spec.efficiency_j_per_th <= max_j_per_th:
+            return round(spec.hashrate_ths * usd_per_th, 2)
+    return round(spec.hashrate_ths * ASSUMED_PRICE_USD_PER_TH[-1][1], 2)
+
+
+def resolve_spec(machine: "MachineSpec | str | Any", price_usd: float | None = None, *,
+                 assume_price: bool = True) -> MachineSpec:
+    """Accept a :class:`MachineSpec`, a catalog model object, or a catalog name. Catalog models without a price
+    get :func:`assumed_price_usd` (flagged in ``unverified``) unless ``assume_price`` is False."""
     if isinstance(machine, MachineSpec):
         return machine if price_usd is None else machine.with_price(price_usd)
     if isinstance(machine, str):
-        return MachineSpec.from_catalog(machine, price_usd)
-    return MachineSpec.from_model(machine, price_usd)
+        return MachineSpec.from_catalog(machine, price_usd, assume_price=assume_price)
+    return MachineSpec.from_model(machine, price_usd, assume_price=assume_price)
 
 
 @dataclass(frozen=True)

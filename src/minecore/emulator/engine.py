@@ -384,7 +384,8 @@ def emulate(
     job : StratumJob or None — hash this pool job instead of a synthetic one
     progress : callable or None — called with increments: milliseconds of budget when
         ``seconds`` bounds the run, hashes when ``hashes`` does
-    hashes : int or None — hash exactly this many headers (reproducible), instead of ``seconds``
+    hashes : int or None — hash this many headers (rounded up to whole version blocks;
+        reproducible), instead of ``seconds``
     threads : int or None — backend threads (None: every core)
     window_nonces : int or None — nonces per chip per round; None sizes calls to
         5–50 ms (with ``hashes`` given: from ``hashes`` alone, so the run is reproducible)

@@ -1,0 +1,396 @@
+"""Build a :class:`~minecore.reports.model.Report` from a scenario by calling the economics (and, with
+``emulate=True``, the emulator).
+
+All money comes from :mod:`minecore.economics`: :func:`~minecore.economics.seizure.compare` for the
+expected NPVs, hold cost and options, :func:`~minecore.economics.seizure.sensitivity` for the
+one-at-a-time table and :func:`~minecore.economics.montecarlo.run_monte_carlo` for the distribution.
+This module only maps scenario keys to economics inputs and copies results into report rows (plus
+subsampling cash series and binning Monte Carlo NPVs for the charts).
+
+Each seized lot is decided on its own (the economics compares one lot at a time); the plan is each lot's
+winner, and its expected NPV is the sum over lots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable
+from typing import Any, ContextManager
+
+from .. import __version__
+from ..errors import ScenarioError
+from . import model as M
+from .scenario import BUILTIN_SOURCE, Scenario
+
+#: ``progress(description, total)`` -> context manager yielding ``advance(n)`` (the CLI passes a rich bar)
+ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
+
+_STRATEGY_NAMES = {
+    "wait_and_redeploy": ("Wait and redeploy", "keep paying the hold, run the units once released"),
+    "sell_on_release": ("Sell on release", "keep paying the hold, sell the units once released"),
+    "abandon": ("Abandon the lot", "walk away today: fees stop, no further cash in or out"),
+    "replace_now": ("Replace now with {o}", "abandon the lot today and buy {o} (sized to the lot's hashrate)"),
+    "replace_and_sell_on_release": ("Replace with {o}, sell seized on release",
+                                    "buy {o} now, keep the hold and sell the seized units once released"),
+    "replace_and_redeploy": ("Replace with {o} and redeploy seized",
+                             "buy {o} now and also run the seized units once released (needs site power)"),
+    "partial_replace": ("Replace {f} with {o}, redeploy the rest",
+                        "buy {f} of the lot's hashrate in {o} now; redeploy the rest on release, sell the surplus"),
+}
+
+
+def strategy_name(label: str, partial_fraction: float = 0.5) -> tuple[str, str]:
+    """Human name and description of an economics strategy label (``replace_now:Option``)."""
+    key, _, option = label.partition(":")
+    name, desc = _STRATEGY_NAMES.get(key, (key, ""))
+    f = f"{partial_fraction:.0%}"
+    return name.format(o=option, f=f), desc.format(o=option, f=f)
+
+
+@contextlib.contextmanager
+def _no_progress(_description: str, _total: int):
+    yield lambda n=1: None
+
+
+# ------------------------------------------------------------------------------------------ inputs
+
+
+def _snapshot(sc: Scenario):
+    from ..economics.network import default_snapshot, load_snapshot
+
+    base = default_snapshot()
+    if sc.network.snapshot_path:
+        base = load_snapshot(sc.network.snapshot_path, base=base)
+    if sc.network.overrides:
+        base = base.with_overrides(**dict(sc.network.overrides))
+    return base
+
+
+def _source_of(snapshot: Any, field: str, overridden: set[str]) -> str:
+    if field in overridden:
+        return "scenario [network] override"
+    for s in snapshot.sources:
+        if s.startswith(field):
+            return s
+    return snapshot.sources[0] if snapshot.sources else snapshot.name
+
+
+def _machine(catalog: Any, name: str, price_usd: float | None, origin: str | None, key: str):
+    """An economics MachineSpec for a catalog model, with the scenario's price and origin."""
+    from ..economics.machine import MachineSpec
+
+    model = catalog.get(name)
+    country = origin or model.assembly_country
+    if not country:
+        raise ScenarioError(f"{key}: the catalog has no country of assembly for {model.name!r}, so its tariff "
+                            "is unknown; set origin_country")
+    price = price_usd if price_usd is not None else model.price_usd
+    if price is None:
+        raise ScenarioError(f"{key}: the catalog has no dated price for {model.name!r}; set price_usd")
+    spec = MachineSpec.from_model(model, price)
+    return model, dataclasses.replace(spec, origin_country=country)
+
+
+def _economics_scenario(sc: Scenario, lot_index: int, catalog: Any, projection: Any, site: Any):
+    """The economics Scenario for one seized lot."""
+    from ..economics.seizure import ReleaseModel, ReplacementOption, SeizedLot
+    from ..economics.seizure import Scenario as EconScenario
+
+    spec = sc.seized[lot_index]
+    key = f"{sc.source}: seized[{lot_index + 1}]"
+    _model, machine = _machine(catalog, spec.model, spec.price_usd, None, key)
+    release_kw: dict[str, Any] = {"forfeiture_probability": spec.forfeiture_probability}
+    if spec.median_hold_days is not None:
+        release_kw["median_hold_days"] = spec.median_hold_days
+    lot_kw: dict[str, Any] = {}
+    if spec.holding_fee_usd_per_unit_day is not None:
+        lot_kw["holding_fee_usd_per_unit_day"] = spec.holding_fee_usd_per_unit_day
+    lot = SeizedLot(machine, units=spec.count, days_held=spec.days_held, legal_costs_usd=spec.legal_costs_usd,
+                    legal_costs_future_usd=spec.legal_costs_future_usd, release=ReleaseModel(**release_kw),
+                    redeploy_delay_days=spec.redeploy_delay_days,
+                    release_costs_usd_per_unit=spec.release_costs_usd_per_unit, **lot_kw)
+    options = []
+    for i, o in enumerate(sc.options):
+        _m, m = _machine(catalog, o.model, o.price_usd, o.origin_country, f"{sc.source}: option[{i + 1}]")
+        options.append(ReplacementOption(m, units=o.count, budget_usd=o.budget_usd, lead_time_days=o.lead_time_days,
+                                         freight_usd_per_unit=o.freight_usd_per_unit, tariff_rate=o.tariff_rate,
+                                         label=o.name))
+    return EconScenario(lot, tuple(options), site=site, projection=projection, horizon_days=sc.horizon_days,
+                        discount_rate_per_year=sc.discount_rate_per_year, as_of=sc.analysis_date,
+                        partial_fraction=sc.partial_fraction, strategies=sc.strategies)
+
+
+def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any], tariffs: Any) -> M.ReportInputs:
+    overridden = set(sc.network.overrides)
+    net = [
+        M.SourcedFigure("difficulty", snapshot.difficulty, "", _source_of(snapshot, "difficulty", overridden)),
+        M.SourcedFigure("BTC price", snapshot.btc_price_usd, "USD/BTC", _source_of(snapshot, "btc_price_usd", overridden)),
+        M.SourcedFigure("fees per block", snapshot.fees_btc_per_block, "BTC",
+                        _source_of(snapshot, "fees_btc_per_block", overridden)),
+        M.SourcedFigure("block height", snapshot.block_height, "", _source_of(snapshot, "block_height", overridden)),
+        M.SourcedFigure("subsidy", snapshot.subsidy_btc, "BTC", "consensus: halves every 210,000 blocks"),
+        M.SourcedFigure("network hashrate", snapshot.hashrate_ehs, "EH/s", _source_of(snapshot, "hashrate_ehs", overridden)),
+        M.SourcedFigure("hashprice", hp.usd_per_ph_day, "USD/PH/day", "minecore.economics.hashprice of the figures above"),
+        M.SourcedFigure("difficulty growth", sc.network.difficulty_growth_per_month, "decimal/month", "scenario [network]"),
+        M.SourcedFigure("BTC price growth", sc.network.btc_price_growth_per_year, "decimal/year", "scenario [network]"),
+    ]
+    for h in snapshot.halvings(1):
+        net.append(M.SourcedFigure("next halving", h.expected_date.isoformat(), f"(block {h.height:,})",
+                                   "block height and 600 s blocks"))
+    site = sc.site
+    site_figs = [
+        M.SourcedFigure("power price", site.power_price_usd_per_kwh, "USD/kWh", "scenario [site]"),
+        M.SourcedFigure("PUE", site.pue, "", "scenario [site]"),
+        M.SourcedFigure("pool fee", site.pool_fee, "decimal", "scenario [site]"),
+        M.SourcedFigure("uptime", site.uptime, "decimal", "scenario [site]"),
+        M.SourcedFigure("hosting", site.hosting_usd_per_kwh, "USD/kWh", "scenario [site]"),
+    ]
+    for i, (lot_spec, esc) in enumerate(zip(sc.seized, econ)):
+        lot = esc.lot
+        site_figs.append(M.SourcedFigure(f"{lot_spec.name}: holding fee", lot.holding_fee_usd_per_unit_day,
+                                         "USD/unit/day",
+                                         "scenario [[seized]]" if lot_spec.holding_fee_usd_per_unit_day is not None
+                                         else "economics default (>$200k for 200 units, research/seizure_context.md)"))
+        site_figs.append(M.SourcedFigure(f"{lot_spec.name}: median total hold", lot.release.median_hold_days, "days",
+                                         "scenario [[seized]]" if lot_spec.median_hold_days is not None
+                                         else "economics default release model (holds of ~2 to >6 months)"))
+    models: list[M.ModelInput] = []
+    seen: set[str] = set()
+    entries = [(s.model, s.price_usd, None, "seized") for s in sc.seized]
+    entries += [(o.model, o.price_usd, o.origin_country, "option") for o in sc.options]
+    as_of = econ[0].as_of
+    for name, price, origin, _kind in entries:
+        m = catalog.get(name)
+        country = origin or m.assembly_country or "unknown"
+        ident = f"{m.name}|{country}"
+        if ident in seen:
+            continue
+        seen.add(ident)
+        use_price = price if price is not None else m.price_usd
+        price_src = ("scenario file (assumption; see its comment)" if price is not None
+                     else f"catalog: {m.price_source or 'no source'} ({m.price_date or 'undated'})")
+        rate = tariffs.rate(country, as_of) if country != "unknown" else float("nan")
+        models.append(M.ModelInput(
+            name=m.name, maker=m.maker, hashrate_ths=m.hashrate_ths, power_w=m.power_w,
+            efficiency_j_per_th=m.efficiency_j_per_th if m.efficiency_j_per_th is not None else m.power_w / m.hashrate_ths,
+            origin_country=country + ("" if origin is None else " (scenario)"), restricted=m.restricted,
+            customs_hold_exposed=m.customs_hold_exposed, price_usd=use_price, price_source=price_src,
+            tariff_rate=rate, tariff_source=tariffs.source_for(country, as_of) if country != "unknown" else "",
+            unverified_fields=tuple(m.unverified), sources=tuple(m.sources)))
+    notes = (
+        f"Network snapshot '{snapshot.name}' dated {snapshot.date.isoformat()}; hashprice "
+        f"${hp.usd_per_ph_day:,.2f}/PH/day.",
+        f"Tariffs: US duty table as of {tariffs.as_of.isoformat() if tariffs.as_of else 'n/a'} "
+        f"(HTS {tariffs.hts_code}), by country of assembly.",
+        "Catalog figures marked unverified come from a single secondary source; check them before relying on them.",
+    )
+    return M.ReportInputs(
+        scenario_name=sc.name, scenario_source=sc.source, analysis_date=as_of.isoformat(),
+        horizon_days=sc.horizon_days, discount_rate_per_year=sc.discount_rate_per_year,
+        snapshot_name=snapshot.name, snapshot_date=snapshot.date.isoformat(), network=tuple(net),
+        site=tuple(site_figs), models=tuple(models), notes=notes)
+
+
+# ------------------------------------------------------------------------------------------ per lot
+
+
+def _lot_report(sc: Scenario, i: int, esc: Any, hp: Any, progress: ProgressFactory) -> M.LotReport:
+    from ..economics.machine import break_even_power_price_usd_per_kwh
+    from ..economics.seizure import compare, sensitivity
+
+    spec = sc.seized[i]
+    res = compare(esc)
+    f = sc.partial_fraction
+    names = {o.label: strategy_name(o.label, f) for o in res.outcomes}
+    lot = esc.lot
+    seized_be = break_even_power_price_usd_per_kwh(lot.machine, esc.site, hp.usd_per_th_day)
+    wait = next((o for o in res.outcomes if o.label == "wait_and_redeploy"), None)
+    options = [M.OptionRow(
+        name=f"Redeploy {spec.name}", kind="seized", model=lot.machine.name, units=lot.units,
+        hashrate_ths=lot.machine.hashrate_ths * lot.units, power_mw=lot.machine.power_w * lot.units / 1e6,
+        efficiency_j_per_th=lot.machine.efficiency_j_per_th, unit_price_usd=lot.machine.price_usd, tariff_rate=0.0,
+        capex_usd=0.0, daily_margin_usd=res.seized_daily_margin_day0_usd, payback_days=None,
+        npv_usd=wait.expected_npv_usd if wait is not None else float("nan"),
+        breakeven_power_usd_per_kwh=seized_be, origin_country=lot.machine.origin_country,
+        start_day=int(round(res.expected_release_day)) if res.expected_release_day == res.expected_release_day else 0)]
+    for ro in res.options:
+        s = ro.summary()
+        options.append(M.OptionRow(
+            name=ro.name, kind="replacement", model=s["model"], units=s["units"], hashrate_ths=s["hashrate_ths"],
+            power_mw=s["power_mw"], efficiency_j_per_th=s["efficiency_j_per_th"], unit_price_usd=s["unit_price_usd"],
+            tariff_rate=s["tariff_rate"], capex_usd=s["capex_usd"], daily_margin_usd=s["daily_margin_day0_usd"],
+            payback_days=s["payback_day"], npv_usd=s["npv_usd"],
+            breakeven_power_usd_per_kwh=s["break_even_power_price_usd_per_kwh"], origin_country=s["origin_country"],
+            start_day=s["lead_time_days"]))
+
+    strategies = tuple(M.StrategyRow(key=o.label, name=names[o.label][0], description=names[o.label][1],
+                                     expected_npv_usd=o.expected_npv_usd, rank=k + 1, payback_days=o.payback_day)
+                       for k, o in enumerate(res.outcomes))
+    win, run = res.winner, res.runner_up
+    summary = (f"{spec.name}: {names[win.label][0]} (expected NPV {_usd(win.expected_npv_usd)}"
+               + (f", {_usd(res.margin_usd)} ahead of '{names[run.label][0]}')" if run else ")"))
+    rec = M.Recommendation(strategy_key=win.label, strategy_name=names[win.label][0],
+                           expected_npv_usd=win.expected_npv_usd, runner_up_key=run.label if run else None,
+                           runner_up_name=names[run.label][0] if run else None,
+                           margin_over_next_usd=res.margin_usd if run else None, summary=summary)
+
+    hc = res.hold_cost
+    hold = M.HoldCostRow(lot=spec.name, model=lot.machine.name, units=hc.units, days_held=hc.days_held,
+                         holding_fees_usd=hc.holding_fees_usd, legal_costs_usd=hc.legal_costs_usd,
+                         lost_margin_usd=hc.lost_margin_at_snapshot_usd, difficulty_drift_usd=hc.difficulty_growth_usd,
+                         total_usd=hc.total_usd)
+
+    # sensitivity: each input at its low and high value, others at base
+    sens = sc.sensitivity
+    p0 = esc.projection.snapshot.btc_price_usd
+    btc_lo, btc_hi = (p0 * (1.0 + c) for c in sens.btc_price_change)  # input mapping: relative change -> price
+    table = sensitivity(esc, power_prices_usd_per_kwh=list(sens.power_price_usd_per_kwh),
+                        btc_prices_usd=[btc_lo, btc_hi],
+                        difficulty_growths_per_month=list(sens.difficulty_growth_per_month),
+                        hold_scales=list(sens.hold_scale))
+    base_values = {"power_price_usd_per_kwh": (esc.site.power_price_usd_per_kwh, "USD/kWh", "power price"),
+                   "btc_price_usd": (p0, "USD/BTC", "BTC price"),
+                   "difficulty_growth_per_month": (esc.projection.difficulty_growth_per_month, "decimal/month",
+                                                   "difficulty growth"),
+                   "hold_scale": (1.0, "x", "hold length")}
+    sens_rows = []
+    for param, (base, unit, label) in base_values.items():
+        rows = [r for r in table.rows if r.parameter == param]
+        if len(rows) < 2:
+            continue
+        lo, hi = rows[0], rows[-1]
+        sens_rows.append(M.SensitivityRow(
+            variable=label, unit=unit, base_value=base, low_value=lo.value, high_value=hi.value,
+            npv_low_usd=lo.npv_usd.get(win.label, float("nan")), npv_base_usd=win.expected_npv_usd,
+            npv_high_usd=hi.npv_usd.get(win.label, float("nan")),
+            winner_low=strategy_name(lo.winner, f)[0], winner_high=strategy_name(hi.winner, f)[0],
+            margin_low_usd=lo.margin_usd, margin_high_usd=hi.margin_usd))
+
+    mc_summary = _monte_carlo(sc, esc, names, progress, spec.name)
+
+    step = 7
+    series = []
+    for o in res.outcomes:
+        cum = o.cumulative_cash_usd
+        idx = list(range(0, len(cum), step))
+        if idx[-1] != len(cum) - 1:
+            idx.append(len(cum) - 1)
+        series.append(M.CashSeries(o.label, names[o.label][0], tuple(idx), tuple(float(cum[j]) for j in idx)))
+
+    exp_day = res.expected_release_day
+    return M.LotReport(
+        lot=spec.name, model=lot.machine.name, units=lot.units, days_held=res.days_held,
+        expected_release_day=exp_day if exp_day == exp_day else None,
+        release_within_horizon_probability=res.release_within_horizon_probability,
+        forfeiture_probability=res.forfeiture_probability, hold_cost=hold, options=tuple(options),
+        strategies=strategies, recommendation=rec, sensitivity=tuple(sens_rows), monte_carlo=mc_summary,
+        cash_series=tuple(series))
+
+
+def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], progress: ProgressFactory,
+                 lot_name: str) -> M.MonteCarloSummary | None:
+    mcs = sc.monte_carlo
+    if not mcs.enabled or mcs.paths == 0:
+        return None
+    import numpy as np
+
+    from ..economics.montecarlo import MCEngine, MonteCarloParams, run_monte_carlo
+
+    params = MonteCarloParams(n_paths=mcs.paths, seed=mcs.seed, btc_drift_per_year=mcs.btc_drift_per_year,
+                              btc_vol_per_year=mcs.btc_volatility_per_year,
+                              difficulty_vol_per_month=mcs.difficulty_growth_sd_per_month,
+                              price_difficulty_correlation=mcs.price_difficulty_correlation,
+                              engine=MCEngine.NUMPY)  # no JIT in reports
+    with progress(f"Monte Carlo: {lot_name}", mcs.paths) as advance:
+        res = run_monte_carlo(esc, params, progress=advance)
+    rows = []
+    for r in res.summary_rows():
+        lab = r["strategy"]
+        rows.append(M.MonteCarloRow(strategy_key=lab, strategy_name=names.get(lab, (lab,))[0],
+                                    npv_p5_usd=r["npv_p5_usd"], npv_p50_usd=r["npv_p50_usd"],
+                                    npv_p95_usd=r["npv_p95_usd"], npv_mean_usd=r["npv_mean_usd"], p_win=r["p_win"],
+                                    p_payback=r["p_payback_within_horizon"]))
+    # histograms of the four strategies with the highest mean NPV, on shared bins (for the chart)
+    top = [r.strategy_key for r in rows[:4]]
+    data = [res.npv_usd[res.labels.index(k)] for k in top]
+    lo = float(min(np.percentile(d, 0.5) for d in data))
+    hi = float(max(np.percentile(d, 99.5) for d in data))
+    edges = np.linspace(lo, hi, 41) if hi > lo else np.array([lo - 1.0, hi + 1.0])
+    hists = tuple(M.Histogram(k, tuple(float(e) for e in edges), tuple(int(c) for c in np.histogram(np.clip(d, lo, hi),
+                                                                                                    edges)[0]))
+                  for k, d in zip(top, data))
+    figs = (
+        M.SourcedFigure("BTC volatility", mcs.btc_volatility_per_year, "decimal/sqrt(year)", "scenario [monte_carlo]"),
+        M.SourcedFigure("BTC drift", mcs.btc_drift_per_year, "decimal/year", "scenario [monte_carlo]"),
+        M.SourcedFigure("difficulty growth sd", mcs.difficulty_growth_sd_per_month, "decimal/month",
+                        "scenario [monte_carlo]"),
+        M.SourcedFigure("price-difficulty correlation", mcs.price_difficulty_correlation, "", "scenario [monte_carlo]"),
+    )
+    return M.MonteCarloSummary(paths=mcs.paths, seed=mcs.seed, horizon_days=sc.horizon_days, model=figs,
+                               rows=tuple(rows), histograms=hists, engine=res.engine, elapsed_s=res.elapsed_s)
+
+
+def _usd(v: float) -> str:
+    from .fmt import usd
+
+    return usd(v)
+
+
+# ------------------------------------------------------------------------------------------ public
+
+
+def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, emulate_seconds: float = 0.5,
+                 progress: ProgressFactory | None = None) -> M.Report:
+    """Compute every section of the report for scenario ``sc``.
+
+    catalog : hardware catalog (default: the built-in one); emulate : also run the emulator per model;
+    progress : factory of progress callbacks (see :data:`ProgressFactory`), e.g. the CLI's rich bar.
+    """
+    from ..economics.machine import OperatingCosts
+    from ..economics.network import NetworkProjection, hashprice
+    from ..economics.tariffs import default_tariffs
+
+    if catalog is None:
+        from ..hardware import default_catalog
+
+        catalog = default_catalog()
+    progress = progress or _no_progress
+    snapshot = _snapshot(sc)
+    projection = NetworkProjection(snapshot, difficulty_growth_per_month=sc.network.difficulty_growth_per_month,
+                                   btc_price_growth_per_year=sc.network.btc_price_growth_per_year)
+    site = OperatingCosts(power_price_usd_per_kwh=sc.site.power_price_usd_per_kwh, pue=sc.site.pue,
+                          pool_fee=sc.site.pool_fee, uptime=sc.site.uptime,
+                          hosting_usd_per_kwh=sc.site.hosting_usd_per_kwh)
+    hp = hashprice(snapshot)
+    econ = [_economics_scenario(sc, i, catalog, projection, site) for i in range(len(sc.seized))]
+    tariffs = default_tariffs()
+    inputs = _inputs(sc, snapshot, hp, catalog, econ, tariffs)
+    lots = tuple(_lot_report(sc, i, esc, hp, progress) for i, esc in enumerate(econ))
+
+    plan = tuple(M.PlanRow(lot=lr.lot, strategy_key=lr.recommendation.strategy_key,
+                           strategy_name=lr.recommendation.strategy_name,
+                           expected_npv_usd=lr.recommendation.expected_npv_usd,
+                           margin_over_next_usd=lr.recommendation.margin_over_next_usd) for lr in lots)
+    breakeven: dict[str, M.BreakEvenRow] = {}
+    for lr in lots:
+        for o in lr.options:
+            breakeven.setdefault(o.model, M.BreakEvenRow(o.model, o.kind, o.breakeven_power_usd_per_kwh))
+    warnings = []
+    for m in inputs.models:
+        critical = {"hashrate_ths", "power_w", "efficiency_j_per_th"} & set(m.unverified_fields)
+        if critical:
+            warnings.append(f"{m.name}: {', '.join(sorted(critical))} unverified in the catalog")
+    emulation = None
+    if emulate:
+        from .emulate import emulation_summary
+
+        emulation = emulation_summary(inputs.models, seconds=emulate_seconds, progress=progress)
+    source = "built-in default" if sc.source == BUILTIN_SOURCE else sc.source
+    return M.Report(
+        title=f"minecore report: {sc.name}", generated_by=f"minecore {__version__}",
+        inputs=dataclasses.replace(inputs, scenario_source=source), lots=lots, plan=plan,
+        plan_expected_npv_usd=sum(p.expected_npv_usd for p in plan),
+        hold_cost_total_usd=sum(lr.hold_cost.total_usd for lr in lots),
+        breakeven=tuple(sorted(breakeven.values(), key=lambda b: b.breakeven_power_usd_per_kwh)),
+        emulation=emulation, warnings=tuple(warnings))

@@ -1,0 +1,88 @@
+"""The built-in default scenario of ``minecore report`` (also shipped as ``examples/default.toml``).
+
+A US operator whose Bitmain and MicroBT lots were held by customs weighs redeploying them against
+replacements from makers outside the restrictions (Bitdeer, Auradine) and a China-origin Bitmain model
+at its tariff. Every figure below is either a catalog/snapshot figure or an assumption stated in a
+comment; override any of them in your own scenario file.
+"""
+
+DEFAULT_SCENARIO_TOML = """\
+# minecore scenario: the built-in default of `minecore report`.
+# Schema: docs/readme/report.md. Every key is optional unless marked required there.
+schema = 1
+
+[scenario]
+name = "US operator: customs-held Antminer S21 and Whatsminer M60S lots"
+horizon_days = 1095               # 3 years, past the 2028 halving [days]
+discount_rate_per_year = 0.10     # decimal per year
+# the strategies compared for each lot (also: "replace_and_redeploy", "partial_replace")
+strategies = ["wait_and_redeploy", "sell_on_release", "replace_now", "replace_and_sell_on_release", "abandon"]
+
+[site]
+power_price_usd_per_kwh = 0.05    # [USD/kWh]
+pue = 1.10                        # air-cooled site overhead
+pool_fee = 0.02                   # FPPS-style pool fee (decimal)
+uptime = 0.97                     # decimal of the time hashing
+
+[network]
+# No overrides: the shipped snapshot (minecore.economics, dated, sourced) is used as is.
+difficulty_growth_per_month = 0.02   # +2 %/month [decimal/month]
+
+[[seized]]
+name = "S21 lot"
+model = "Antminer S21"
+count = 1000
+days_held = 180
+price_usd = 2699                     # undated asicmarketplace listing (research/asic_models.json); resale base
+holding_fee_usd_per_unit_day = 14.0  # >$200,000 for 200 units over ~70 days (research/seizure_context.md)
+legal_costs_usd = 50000              # spent so far (assumption)
+legal_costs_future_usd = 20000       # still to pay to get the lot back (assumption)
+
+[[seized]]
+name = "M60S lot"
+model = "Whatsminer M60S"
+count = 300
+days_held = 120
+price_usd = 6299                     # undated secondary listing (research/asic_models.json, unverified)
+holding_fee_usd_per_unit_day = 14.0
+legal_costs_usd = 15000
+legal_costs_future_usd = 5000
+
+# Replacement options. Without count or budget_usd each option is sized to match each lot's hashrate.
+[[option]]
+name = "Bitdeer A2"
+model = "SEALMINER A2"
+price_usd = 4250                     # undated listing (research/asic_models.json, unverified)
+origin_country = "Singapore"         # maker's home; the catalog has no country of assembly: set yours
+lead_time_days = 45
+freight_usd_per_unit = 40
+
+[[option]]
+name = "Auradine AH3880"
+model = "Teraflux AH3880"
+price_usd = 5400                     # assumption: no public price; the A2 listing's ~$18.8/TH x 288 TH
+lead_time_days = 60                  # US-assembled: no import duty
+freight_usd_per_unit = 20
+
+[[option]]
+name = "S21 Pro (China)"
+model = "Antminer S21 Pro"
+price_usd = 4129                     # undated asicmarketplace listing (research/asic_models.json)
+origin_country = "China"             # China-origin units carry the 57.6 % total duty from 2025-08-07
+lead_time_days = 30
+freight_usd_per_unit = 40
+
+[monte_carlo]
+paths = 1000
+seed = 2025
+btc_volatility_per_year = 0.50       # GBM volatility (decimal per sqrt(year))
+btc_drift_per_year = 0.0
+difficulty_growth_sd_per_month = 0.01
+price_difficulty_correlation = 0.5
+
+[sensitivity]
+power_price_usd_per_kwh = [0.03, 0.08]
+btc_price_change = [-0.30, 0.30]          # decimal change from the snapshot BTC price
+difficulty_growth_per_month = [0.0, 0.04]
+hold_scale = [0.5, 2.0]                   # x every hold length of the release model
+"""

@@ -1,0 +1,310 @@
+"""The report data model: one frozen tree that every renderer (table, JSON, CSV, HTML) reads.
+
+Nothing here computes money. The builder (:mod:`minecore.reports.build`) copies figures out of the
+economics and emulator results into these records; renderers only format them. Names carry units
+(``_usd``, ``_ths``, ``_mw``, ``_j_per_th``, ``_usd_per_kwh``, ``_days``); fractions are decimals
+(0.02 = 2 %).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Version of the JSON document :func:`minecore.reports.render_json.report_to_dict` writes.
+#: Bump the major number when a key is renamed or removed, the minor when one is added.
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class SourcedFigure:
+    """One input figure with where it came from.
+
+    name : what it is, e.g. ``"BTC price"``; value : the number (or text); unit : e.g. ``"USD/BTC"``;
+    source : citation or ``"scenario file"``/``"default"``; unverified : the source flags it unverified.
+    """
+
+    name: str
+    value: Any
+    unit: str
+    source: str
+    unverified: bool = False
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """A catalog model the report uses, with its provenance.
+
+    hashrate_ths [TH/s], power_w [W], efficiency_j_per_th [J/TH], price_usd [USD/unit] (the price the
+    scenario uses), tariff_rate [decimal] for ``origin_country`` on the analysis date.
+    """
+
+    name: str
+    maker: str
+    hashrate_ths: float
+    power_w: float
+    efficiency_j_per_th: float
+    origin_country: str
+    restricted: bool
+    customs_hold_exposed: bool
+    price_usd: float | None
+    price_source: str
+    tariff_rate: float
+    tariff_source: str
+    unverified_fields: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the report was computed from."""
+
+    scenario_name: str
+    scenario_source: str  # file path or "built-in default"
+    analysis_date: str  # ISO date
+    horizon_days: int
+    discount_rate_per_year: float
+    snapshot_name: str
+    snapshot_date: str
+    network: tuple[SourcedFigure, ...]
+    site: tuple[SourcedFigure, ...]
+    models: tuple[ModelInput, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    """One way to get hashrate (a seized lot redeployed, or a replacement purchase), whole-lot figures.
+
+    kind : ``"seized"`` or ``"replacement"``; hashrate_ths [TH/s] and power_mw [MW] for all ``units``;
+    capex_usd [USD] includes the tariff (zero for seized units already paid for);
+    daily_margin_usd [USD/day] on day 0 after release/delivery; payback_days [days] or None = never;
+    npv_usd [USD] over the horizon at the scenario discount rate; breakeven_power_usd_per_kwh [USD/kWh].
+    """
+
+    name: str
+    kind: str
+    model: str
+    units: int
+    hashrate_ths: float
+    power_mw: float
+    efficiency_j_per_th: float
+    unit_price_usd: float | None
+    tariff_rate: float
+    capex_usd: float
+    daily_margin_usd: float
+    payback_days: float | None
+    npv_usd: float
+    breakeven_power_usd_per_kwh: float
+    roi: float | None = None
+    irr_per_year: float | None = None
+    origin_country: str = ""
+    start_day: int = 0
+
+
+@dataclass(frozen=True)
+class HoldCostRow:
+    """What the customs hold has cost one seized lot so far [USD]."""
+
+    lot: str
+    model: str
+    units: int
+    days_held: int
+    holding_fees_usd: float
+    legal_costs_usd: float
+    lost_margin_usd: float
+    difficulty_drift_usd: float
+    total_usd: float
+
+
+@dataclass(frozen=True)
+class StrategyRow:
+    """One strategy's expected outcome. expected_npv_usd [USD]; rank 1 = best."""
+
+    key: str
+    name: str
+    description: str
+    expected_npv_usd: float
+    rank: int
+    payback_days: float | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The winner, the runner-up and the gap between their expected NPVs [USD]."""
+
+    strategy_key: str
+    strategy_name: str
+    expected_npv_usd: float
+    runner_up_key: str | None
+    runner_up_name: str | None
+    margin_over_next_usd: float | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class SensitivityRow:
+    """Winner and margin when one input moves to a low and a high value (others at base).
+
+    base/low/high are in ``unit``; *_npv_usd are the base winner's expected NPV [USD];
+    winner_* are strategy names; margin_* [USD] are winner-minus-runner-up.
+    """
+
+    variable: str
+    unit: str
+    base_value: float
+    low_value: float
+    high_value: float
+    npv_low_usd: float
+    npv_base_usd: float
+    npv_high_usd: float
+    winner_low: str
+    winner_high: str
+    margin_low_usd: float
+    margin_high_usd: float
+
+
+@dataclass(frozen=True)
+class MonteCarloRow:
+    """NPV distribution of one strategy [USD] and its odds."""
+
+    strategy_key: str
+    strategy_name: str
+    npv_p5_usd: float
+    npv_p50_usd: float
+    npv_p95_usd: float
+    npv_mean_usd: float
+    p_win: float
+    p_payback: float | None
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of NPV [USD] per bin; ``edges_usd`` has one more entry than ``counts``."""
+
+    strategy_key: str
+    edges_usd: tuple[float, ...]
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MonteCarloSummary:
+    """Monte Carlo settings and results."""
+
+    paths: int
+    seed: int
+    horizon_days: int
+    model: tuple[SourcedFigure, ...]
+    rows: tuple[MonteCarloRow, ...]
+    histograms: tuple[Histogram, ...] = ()
+    engine: str = ""
+    elapsed_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CashSeries:
+    """Cumulative net cash of one strategy [USD] on the given days [days from the analysis date]."""
+
+    strategy_key: str
+    strategy_name: str
+    days: tuple[int, ...]
+    cumulative_cash_usd: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class EmulationRow:
+    """Emulated throughput of one model on this machine.
+
+    nameplate_ths [TH/s]; emulated_ths [TH/s] from the shares found; cpu_hashes_per_s [H/s] of this
+    machine's kernel; scale_factor: one CPU core does 1/scale_factor of the model's chip.
+    """
+
+    model: str
+    nameplate_ths: float
+    emulated_ths: float | None
+    shares_found: int
+    shares_expected: float
+    poisson_p_value: float | None
+    cpu_hashes_per_s: float
+    scale_factor: float | None
+    backend: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EmulationSummary:
+    """Kernel speed of this machine and the emulated rows (``--emulate`` only)."""
+
+    backend: str
+    kernel_hashes_per_s: float
+    seconds_per_model: float
+    rows: tuple[EmulationRow, ...]
+
+
+@dataclass(frozen=True)
+class LotReport:
+    """Everything about one seized lot's decision: its options, strategies, sensitivity and Monte Carlo.
+
+    expected_release_day [days from the analysis date, given release within the horizon];
+    release_within_horizon_probability and forfeiture_probability are decimals.
+    """
+
+    lot: str
+    model: str
+    units: int
+    days_held: int
+    expected_release_day: float | None
+    release_within_horizon_probability: float
+    forfeiture_probability: float
+    hold_cost: HoldCostRow
+    options: tuple[OptionRow, ...]
+    strategies: tuple[StrategyRow, ...]
+    recommendation: Recommendation
+    sensitivity: tuple[SensitivityRow, ...]
+    monte_carlo: MonteCarloSummary | None
+    cash_series: tuple[CashSeries, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """The recommended strategy for one lot and its expected NPV [USD]."""
+
+    lot: str
+    strategy_key: str
+    strategy_name: str
+    expected_npv_usd: float
+    margin_over_next_usd: float | None
+
+
+@dataclass(frozen=True)
+class BreakEvenRow:
+    """Break-even (shutdown) power price of one model [USD/kWh] at the snapshot hashprice."""
+
+    model: str
+    kind: str
+    breakeven_power_usd_per_kwh: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole report. ``emulation`` is None unless ``--emulate`` was given.
+
+    plan_expected_npv_usd [USD] is the sum over lots of each lot's recommended strategy (lots are decided
+    independently); hold_cost_total_usd [USD] sums the lots' hold costs.
+    """
+
+    title: str
+    generated_by: str
+    inputs: ReportInputs
+    lots: tuple[LotReport, ...]
+    plan: tuple[PlanRow, ...]
+    plan_expected_npv_usd: float
+    hold_cost_total_usd: float
+    breakeven: tuple[BreakEvenRow, ...]
+    emulation: EmulationSummary | None = None
+    warnings: tuple[str, ...] = field(default=())
+    schema_version: str = SCHEMA_VERSION
+
+    def replace(self, **changes: Any) -> "Report":
+        return dataclasses.replace(self, **changes)

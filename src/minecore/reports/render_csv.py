@@ -1,0 +1,120 @@
+"""CSV rendering: one tidy table, one figure per line.
+
+Columns: ``section, item, metric, value, unit``. ``section`` is one of ``report``, ``inputs``,
+``models``, ``plan``, ``hold_cost``, ``breakeven``, ``lots``, ``options``, ``strategies``,
+``recommendation``, ``sensitivity``, ``monte_carlo``, ``emulation``, ``warnings``; ``item`` names the row
+inside the section (``LOT/option name``, ``LOT/strategy key``...); ``metric`` is
+the JSON key; ``unit`` is read from the key's suffix. Load and pivot it with pandas::
+
+    df = pd.read_csv("report.csv")
+    options = df[df.section == "options"].pivot(index="item", columns="metric", values="value")
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from . import model as _m
+from .render_json import report_to_dict
+
+COLUMNS = ("section", "item", "metric", "value", "unit")
+
+#: key suffix -> unit, longest first
+_SUFFIX_UNITS = (
+    ("_usd_per_kwh", "USD/kWh"),
+    ("_usd_per_unit_day", "USD/unit/day"),
+    ("_hashes_per_s", "H/s"),
+    ("_j_per_th", "J/TH"),
+    ("_per_year", "1/year"),
+    ("_per_month", "1/month"),
+    ("_usd", "USD"),
+    ("_ths", "TH/s"),
+    ("_mw", "MW"),
+    ("_w", "W"),
+    ("_days", "days"),
+    ("_s", "s"),
+    ("_rate", "decimal"),
+)
+
+
+def unit_of(metric: str) -> str:
+    """Unit implied by a key's suffix (``npv_usd`` -> ``USD``), ``""`` when it has none."""
+    if metric.startswith("p_") or metric in {"roi", "pool_fee", "uptime"}:
+        return "probability" if metric.startswith("p_") else "decimal"
+    if metric.startswith("days_"):
+        return "days"
+    for suffix, unit in _SUFFIX_UNITS:
+        if metric.endswith(suffix) or metric == suffix[1:]:
+            return unit
+    return ""
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _rows_of(section: str, item: str, record: dict[str, Any]) -> Iterator[tuple]:
+    for key, value in record.items():
+        if _scalar(value):
+            yield (section, item, key, value, unit_of(key))
+
+
+def tidy_rows(report: _m.Report) -> list[tuple]:
+    """All figures of the report as ``(section, item, metric, value, unit)`` tuples."""
+    d = report_to_dict(report)
+    rows: list[tuple] = [("report", "report", "schema_version", d["schema_version"], ""),
+                         ("report", "report", "title", d["title"], "")]
+    inputs = d["inputs"]
+    rows += _rows_of("inputs", "scenario", {k: v for k, v in inputs.items() if _scalar(v)})
+    for fig in inputs["network"] + inputs["site"]:
+        rows.append(("inputs", fig["name"], "value", fig["value"], fig["unit"]))
+        rows.append(("inputs", fig["name"], "source", fig["source"], ""))
+        rows.append(("inputs", fig["name"], "unverified", fig["unverified"], ""))
+    for m in inputs["models"]:
+        rows += _rows_of("models", m["name"], m)
+        rows.append(("models", m["name"], "unverified_fields", ";".join(m["unverified_fields"]), ""))
+    for p in d["plan"]:
+        rows += _rows_of("plan", p["lot"], p)
+    rows.append(("plan", "total", "plan_expected_npv_usd", d["plan_expected_npv_usd"], "USD"))
+    rows.append(("hold_cost", "total", "hold_cost_total_usd", d["hold_cost_total_usd"], "USD"))
+    for b in d["breakeven"]:
+        rows += _rows_of("breakeven", b["model"], b)
+    for lot in d["lots"]:
+        name = lot["lot"]
+        rows += _rows_of("lots", name, lot)
+        rows += _rows_of("hold_cost", name, lot["hold_cost"])
+        for o in lot["options"]:
+            rows += _rows_of("options", f"{name}/{o['name']}", o)
+        for s in lot["strategies"]:
+            rows += _rows_of("strategies", f"{name}/{s['key']}", s)
+        rows += _rows_of("recommendation", name, lot["recommendation"])
+        for s in lot["sensitivity"]:
+            rows += _rows_of("sensitivity", f"{name}/{s['variable']}", s)
+        mc = lot["monte_carlo"]
+        if mc is not None:
+            rows += _rows_of("monte_carlo", f"{name}/settings", mc)
+            for fig in mc["model"]:
+                rows.append(("monte_carlo", f"{name}/settings", fig["name"], fig["value"], fig["unit"]))
+            for r in mc["rows"]:
+                rows += _rows_of("monte_carlo", f"{name}/{r['strategy_key']}", r)
+    em = d["emulation"]
+    if em is not None:
+        rows += _rows_of("emulation", "machine", em)
+        for r in em["rows"]:
+            rows += _rows_of("emulation", r["model"], r)
+    for i, w in enumerate(d["warnings"]):
+        rows.append(("warnings", str(i + 1), "warning", w, ""))
+    return rows
+
+
+def render_csv(report: _m.Report) -> str:
+    """CSV text with a header line (``section,item,metric,value,unit``)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in tidy_rows(report):
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()

@@ -1,0 +1,248 @@
+"""Terminal rendering with rich: sections of tables that follow the terminal's colour and width.
+
+On consoles narrower than 100 columns the per-option table splits into a hardware table and a money
+table so that no column is squeezed into unreadable wrapping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import fmt
+from . import model as _m
+
+WIDE = 100  #: columns from which the per-option table is shown in one piece
+
+
+def _table(title: str, caption: str | None = None):
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, caption=caption, title_justify="left", caption_justify="left",
+                 box=box.SIMPLE_HEAD, title_style="bold", pad_edge=False, expand=False)
+
+
+def _x(text: Any) -> str:
+    """Escape rich markup in user/catalog text (model names, sources with [brackets])."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def _inputs(report: _m.Report, out: list[Any]) -> None:
+    inp = report.inputs
+    t = _table("Inputs and their sources",
+               caption="* unverified figure (see the catalog sources); scenario figures are assumptions to override")
+    t.add_column("input", overflow="fold")
+    t.add_column("value", justify="right")
+    t.add_column("source", overflow="fold", style="dim")
+    t.add_row("scenario", _x(inp.scenario_name), _x(inp.scenario_source))
+    t.add_row("network snapshot", inp.snapshot_date, _x(inp.snapshot_name))
+    t.add_row("analysis date / horizon", f"{inp.analysis_date} / {inp.horizon_days:,} d",
+              f"discount {fmt.pct(inp.discount_rate_per_year)}/year")
+    for f in inp.network + inp.site:
+        t.add_row(_x(f.name) + (" *" if f.unverified else ""), _x(fmt.figure(f.value, f.unit)),
+                  _x(fmt.short(f.source, 56)))
+    out.append(t)
+
+    m = _table("Models", caption="origin = country of assembly, which sets the US tariff")
+    m.add_column("model", overflow="fold")
+    m.add_column("TH/s", justify="right")
+    m.add_column("W", justify="right")
+    m.add_column("J/TH", justify="right")
+    m.add_column("origin", overflow="fold")
+    m.add_column("tariff", justify="right")
+    m.add_column("price", justify="right")
+    m.add_column("unverified", overflow="fold", style="yellow")
+    for x in inp.models:
+        m.add_row(_x(x.name), fmt.number(x.hashrate_ths, 0), fmt.number(x.power_w, 0),
+                  fmt.number(x.efficiency_j_per_th, 1), _x(x.origin_country), fmt.pct(x.tariff_rate),
+                  fmt.usd(x.price_usd), _x(", ".join(f.replace("efficiency_j_per_th", "J/TH")
+                                                    .replace("hashrate_ths", "TH/s").replace("power_w", "W")
+                                                    for f in x.unverified_fields) or "—"))
+    out.append(m)
+
+
+def _money_style(value: float | None) -> str:
+    return "red" if value is not None and value < 0 else ""
+
+
+def _options(report: _m.Report, lot: _m.LotReport, width: int, out: list[Any]) -> None:
+    rows = lot.options
+    hw_cols = [("option", "left"), ("units", "right"), ("TH/s", "right"), ("MW", "right"),
+               ("J/TH", "right"), ("capex incl. tariff", "right")]
+    money_cols = [("daily margin", "right"), ("payback", "right"), ("NPV", "right"),
+                  ("break-even power", "right")]
+
+    def hw(o: _m.OptionRow) -> list[str]:
+        capex = fmt.usd(o.capex_usd) + f" ({fmt.pct(o.tariff_rate, 1)})" if o.capex_usd else "sunk"
+        return [_x(o.name), fmt.number(o.units), fmt.number(o.hashrate_ths, 0), fmt.number(o.power_mw, 2),
+                fmt.number(o.efficiency_j_per_th, 1), capex]
+
+    def money(o: _m.OptionRow) -> list[str]:
+        margin = fmt.usd(o.daily_margin_usd) + "/d"
+        npv = fmt.usd(o.npv_usd)
+        return [f"[red]{margin}[/red]" if o.daily_margin_usd < 0 else margin,
+                fmt.days(o.payback_days) if o.capex_usd else "sunk",
+                f"[red]{npv}[/red]" if o.npv_usd < 0 else npv,
+                fmt.usd_per_kwh(o.breakeven_power_usd_per_kwh) + "/kWh"]
+
+    caption = (f"NPV over {report.inputs.horizon_days:,} days at {fmt.pct(report.inputs.discount_rate_per_year)}/year "
+               "incl. salvage; the seized row's NPV is 'wait and redeploy' (capex sunk); "
+               "payback 'never' = not within the horizon")
+    title = f"{_x(lot.lot)}: options (whole lots, replacements sized to the lot's hashrate unless counted)"
+    if width >= WIDE:
+        t = _table(title, caption=caption)
+        for name, just in hw_cols + money_cols:
+            t.add_column(name, justify=just, overflow="fold")
+        for o in rows:
+            t.add_row(*hw(o), *money(o))
+        out.append(t)
+    else:
+        t1 = _table(f"{_x(lot.lot)}: options, hardware")
+        for name, just in hw_cols:
+            t1.add_column(name, justify=just, overflow="fold")
+        for o in rows:
+            t1.add_row(*hw(o))
+        t2 = _table(f"{_x(lot.lot)}: options, money", caption=caption)
+        t2.add_column("option", overflow="fold")
+        for name, just in money_cols:
+            t2.add_column(name, justify=just, overflow="fold")
+        for o in rows:
+            t2.add_row(_x(o.name), *money(o))
+        out.extend([t1, t2])
+
+
+def _hold(report: _m.Report, out: list[Any]) -> None:
+    t = _table("Cost of the hold so far",
+               caption="lost margin = days held x today's margin; drift = what the lower difficulty of the held "
+                       "days would have added; fees and legal costs as paid")
+    for name in ("lot", "units", "days held", "holding fees", "legal", "lost margin", "difficulty drift", "total"):
+        t.add_column(name, justify="left" if name == "lot" else "right", overflow="fold")
+    for lot in report.lots:
+        h = lot.hold_cost
+        t.add_row(_x(h.lot), fmt.number(h.units), fmt.number(h.days_held), fmt.usd(h.holding_fees_usd),
+                  fmt.usd(h.legal_costs_usd), fmt.usd(h.lost_margin_usd), fmt.usd(h.difficulty_drift_usd),
+                  f"[bold]{fmt.usd(h.total_usd)}[/bold]")
+    if len(report.lots) > 1:
+        t.add_row("[bold]all lots[/bold]", "", "", "", "", "", "", f"[bold]{fmt.usd(report.hold_cost_total_usd)}[/bold]")
+    out.append(t)
+
+
+def _plan(report: _m.Report, out: list[Any]) -> None:
+    from rich.panel import Panel
+
+    lines = []
+    for p in report.plan:
+        margin = (f", {fmt.usd(p.margin_over_next_usd)} ahead of the next best" if p.margin_over_next_usd is not None
+                  else "")
+        lines.append(f"[bold]{_x(p.lot)}[/bold]: [bold green]{_x(p.strategy_name)}[/bold green] "
+                     f"(expected NPV {fmt.usd(p.expected_npv_usd)}{margin})")
+    if len(report.plan) > 1:
+        lines.append(f"Plan total expected NPV: [bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] "
+                     "(lots decided independently)")
+    out.append(Panel("\n".join(lines), title="Recommendation", title_align="left", border_style="green", expand=False))
+
+
+def _strategies(lot: _m.LotReport, out: list[Any]) -> None:
+    t = _table(f"{_x(lot.lot)}: strategies by expected NPV",
+               caption=f"release within the horizon {fmt.pct(lot.release_within_horizon_probability, 0)}"
+                       + (f", expected in {lot.expected_release_day:,.0f} days" if lot.expected_release_day is not None
+                          else "")
+                       + (f"; forfeiture {fmt.pct(lot.forfeiture_probability, 0)}" if lot.forfeiture_probability else ""))
+    t.add_column("#", justify="right")
+    t.add_column("strategy", overflow="fold")
+    t.add_column("expected NPV", justify="right")
+    t.add_column("what it means", overflow="fold", style="dim")
+    for s in sorted(lot.strategies, key=lambda s: s.rank):
+        npv = fmt.usd(s.expected_npv_usd)
+        style = "bold green" if s.rank == 1 else ("red" if s.expected_npv_usd < 0 else "")
+        name = _x(s.name)
+        t.add_row(str(s.rank), f"[{style}]{name}[/{style}]" if style else name,
+                  f"[{style}]{npv}[/{style}]" if style else npv, _x(s.description))
+    out.append(t)
+
+
+def _sensitivity(lot: _m.LotReport, out: list[Any]) -> None:
+    if not lot.sensitivity:
+        return
+    best = lot.recommendation.strategy_name
+    t = _table(f"{_x(lot.lot)}: sensitivity, one input at a time (NPV of '{_x(best)}')",
+               caption="winner at the low / high value; yellow when the winner changes")
+    for name, just in (("input", "left"), ("low", "right"), ("base", "right"), ("high", "right"),
+                       ("NPV low", "right"), ("NPV high", "right"), ("winner low / high", "left")):
+        t.add_column(name, justify=just, overflow="fold")
+    for s in lot.sensitivity:
+        winners = _x(s.winner_low if s.winner_low == s.winner_high else f"{s.winner_low} / {s.winner_high}")
+        if s.winner_low != best or s.winner_high != best:
+            winners = f"[yellow]{winners}[/yellow]"
+        t.add_row(s.variable, fmt.figure(s.low_value, s.unit), fmt.figure(s.base_value, s.unit),
+                  fmt.figure(s.high_value, s.unit), fmt.usd(s.npv_low_usd), fmt.usd(s.npv_high_usd), winners)
+    out.append(t)
+
+
+def _monte_carlo(lot: _m.LotReport, out: list[Any]) -> None:
+    mc = lot.monte_carlo
+    if mc is None:
+        return
+    settings = ", ".join(f"{f.name} {fmt.figure(f.value, f.unit)}" for f in mc.model)
+    t = _table(f"{_x(lot.lot)}: Monte Carlo, {mc.paths:,} paths, seed {mc.seed}", caption=settings)
+    for name in ("strategy", "P5 NPV", "P50 NPV", "P95 NPV", "mean", "P(win)", "P(payback)"):
+        t.add_column(name, justify="left" if name == "strategy" else "right", overflow="fold")
+    for r in mc.rows:
+        t.add_row(_x(r.strategy_name), fmt.usd(r.npv_p5_usd), fmt.usd(r.npv_p50_usd), fmt.usd(r.npv_p95_usd),
+                  fmt.usd(r.npv_mean_usd), fmt.pct(r.p_win, 0), fmt.pct(r.p_payback, 0))
+    out.append(t)
+
+
+def _emulation(report: _m.Report, out: list[Any]) -> None:
+    em = report.emulation
+    if em is None:
+        return
+    t = _table(f"Emulation on this machine: {em.backend}, {fmt.number(em.kernel_hashes_per_s / 1e6, 2)} MH/s",
+               caption="emulated TH/s from the shares found in the sample; scale = one CPU core does 1/N of "
+                       "one chip of the model")
+    for name in ("model", "nameplate TH/s", "emulated TH/s", "shares found", "expected", "Poisson p", "scale"):
+        t.add_column(name, justify="left" if name == "model" else "right", overflow="fold")
+    for r in em.rows:
+        t.add_row(_x(r.model), fmt.number(r.nameplate_ths, 1), fmt.number(r.emulated_ths, 1), fmt.number(r.shares_found),
+                  fmt.number(r.shares_expected, 1), fmt.number(r.poisson_p_value, 3),
+                  f"1/{fmt.number(r.scale_factor, 0)}" if r.scale_factor else "—")
+    out.append(t)
+
+
+def render_table(report: _m.Report, console=None) -> None:
+    """Print the report to ``console`` (default: a rich Console on stdout)."""
+    if console is None:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+    width = console.width
+    parts: list[Any] = []
+    _plan(report, parts)
+    _inputs(report, parts)
+    _hold(report, parts)
+    for lot in report.lots:
+        _options(report, lot, width, parts)
+        _strategies(lot, parts)
+        _sensitivity(lot, parts)
+        _monte_carlo(lot, parts)
+    _emulation(report, parts)
+    console.print(f"[bold]{_x(report.title)}[/bold]")
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {_x(w)}")
+    for part in parts:
+        console.print(part)
+
+
+def render_text(report: _m.Report, *, width: int = 100, color: bool = False) -> str:
+    """The table output as a string (for files and tests)."""
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=color, color_system="standard" if color else None,
+                      highlight=False, emoji=False)
+    render_table(report, console)
+    return buf.getvalue()

@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "models",
     "model",
     "emulate",
+    "report",
 )
 
 

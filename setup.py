@@ -67,6 +67,9 @@ class OptionalNativeBuild(build_ext):
             )
 
     def build_extension(self, ext: Extension) -> None:
+        if not self._compiler_works():
+            _warn("no working C compiler found; installing pure Python (backends 'numba' and 'hashlib' still work)")
+            return
         try:
             self._add_isa_objects(ext)
             super().build_extension(ext)
@@ -75,6 +78,19 @@ class OptionalNativeBuild(build_ext):
                 f"building {ext.name} failed; installing pure Python (backends 'numba' and 'hashlib' still "
                 "work).\n" + traceback.format_exc(limit=3)
             )
+
+    def _compiler_works(self) -> bool:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            probe = os.path.join(tmp, "probe.c")
+            with open(probe, "w") as fh:
+                fh.write("int minecore_probe(void) { return 0; }\n")
+            try:
+                self.compiler.compile([probe], output_dir=tmp)
+            except Exception:  # noqa: BLE001
+                return False
+        return True
 
     def _add_isa_objects(self, ext: Extension) -> None:
         if getattr(ext, "_minecore_isa_done", False):

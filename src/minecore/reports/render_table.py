@@ -201,7 +201,7 @@ def _emulation(report: _m.Report, out: list[Any]) -> None:
         return
     t = _table(f"Emulation on this machine: {em.backend}, {fmt.number(em.kernel_hashes_per_s / 1e6, 2)} MH/s",
                caption="emulated TH/s from the shares found in the sample; scale = one CPU core does 1/N of "
-                       "one chip of the model")
+                       "one chip of the model; — = no chip data in the catalog for that model")
     for name in ("model", "nameplate TH/s", "emulated TH/s", "shares found", "expected", "Poisson p", "scale"):
         t.add_column(name, justify="left" if name == "model" else "right", overflow="fold")
     for r in em.rows:

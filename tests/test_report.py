@@ -1,0 +1,162 @@
+"""``minecore report`` on the built-in default: it runs, and its numbers are the economics API's numbers.
+
+The report layer must not compute money itself, so every figure checked here is recomputed by calling
+``minecore.economics`` directly on the same inputs and compared exactly (or to float round-off).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from minecore.cli.main import main
+from minecore.economics.montecarlo import MCEngine, MonteCarloParams, run_monte_carlo
+from minecore.economics.network import default_snapshot
+from minecore.economics.seizure import compare
+from minecore.hardware import default_catalog
+from minecore.reports import build_report, default_scenario, render
+from minecore.reports.build import _economics_scenario, _snapshot
+from minecore.reports.render_table import render_text
+
+PATHS = 200  # small Monte Carlo keeps the suite fast; the default scenario uses 1,000
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return default_scenario().with_monte_carlo(paths=PATHS)
+
+
+@pytest.fixture(scope="module")
+def report(scenario):
+    return build_report(scenario)
+
+
+@pytest.fixture(scope="module")
+def econ(scenario):
+    """The economics scenarios of the two lots, built the way the report builds them."""
+    from minecore.economics.machine import OperatingCosts
+    from minecore.economics.network import NetworkProjection
+
+    snap = _snapshot(scenario)
+    proj = NetworkProjection(snap, difficulty_growth_per_month=scenario.network.difficulty_growth_per_month)
+    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.10, pool_fee=0.02, uptime=0.97)
+    return [_economics_scenario(scenario, i, default_catalog(), proj, site) for i in range(len(scenario.seized))]
+
+
+def test_default_report_prints_snapshot_date_and_lots(report):
+    snap = default_snapshot()
+    assert report.inputs.snapshot_date == snap.date.isoformat() == "2025-11-25"
+    assert [lot.lot for lot in report.lots] == ["S21 lot", "M60S lot"]
+    assert [lot.units for lot in report.lots] == [1000, 300]
+    assert [lot.days_held for lot in report.lots] == [180, 120]
+
+
+def test_strategy_npvs_and_winner_match_economics_compare(report, econ):
+    for lot, esc in zip(report.lots, econ):
+        res = compare(esc)
+        assert [s.key for s in lot.strategies] == [o.label for o in res.outcomes]
+        for s, o in zip(lot.strategies, res.outcomes):
+            assert s.expected_npv_usd == o.expected_npv_usd
+        assert lot.recommendation.strategy_key == res.winner.label
+        assert lot.recommendation.margin_over_next_usd == res.margin_usd
+        assert lot.hold_cost.total_usd == res.hold_cost.total_usd
+        assert lot.hold_cost.holding_fees_usd == res.hold_cost.holding_fees_usd
+
+
+def test_hold_fees_worked_example(report):
+    """Holding fees so far = units x days held x fee: 1,000 x 180 x $14 = $2,520,000; 300 x 120 x $14 = $504,000."""
+    assert [lot.hold_cost.holding_fees_usd for lot in report.lots] == [2_520_000.0, 504_000.0]
+    assert math.isclose(report.hold_cost_total_usd, sum(lot.hold_cost.total_usd for lot in report.lots))
+
+
+def test_option_rows_match_resolved_options(report, econ):
+    for lot, esc in zip(report.lots, econ):
+        res = compare(esc)
+        seized, *repl = lot.options
+        assert seized.kind == "seized" and seized.capex_usd == 0.0
+        assert seized.daily_margin_usd == res.seized_daily_margin_day0_usd
+        assert seized.npv_usd == res.outcome("wait_and_redeploy").expected_npv_usd
+        for row, ro in zip(repl, res.options):
+            s = ro.summary()
+            assert (row.units, row.capex_usd, row.npv_usd, row.payback_days) == (
+                s["units"], s["capex_usd"], s["npv_usd"], s["payback_day"])
+            assert row.breakeven_power_usd_per_kwh == s["break_even_power_price_usd_per_kwh"]
+
+
+def test_tariffs_by_origin(report):
+    """China-origin S21 Pro pays 57.6 %, the US-assembled Auradine 0 %, Singapore 12.6 % (table of 2025-08-07)."""
+    rates = {o.name: o.tariff_rate for o in report.lots[0].options}
+    assert rates["S21 Pro (China)"] == 0.576
+    assert rates["Auradine AH3880"] == 0.0
+    assert rates["Bitdeer A2"] == 0.126
+
+
+def test_monte_carlo_matches_economics_run(report, econ, scenario):
+    mcs = scenario.monte_carlo
+    params = MonteCarloParams(n_paths=PATHS, seed=mcs.seed, btc_drift_per_year=mcs.btc_drift_per_year,
+                              btc_vol_per_year=mcs.btc_volatility_per_year,
+                              difficulty_vol_per_month=mcs.difficulty_growth_sd_per_month,
+                              price_difficulty_correlation=mcs.price_difficulty_correlation, engine=MCEngine.NUMPY)
+    for lot, esc in zip(report.lots, econ):
+        direct = {r["strategy"]: r for r in run_monte_carlo(esc, params).summary_rows()}
+        assert lot.monte_carlo.paths == PATHS and lot.monte_carlo.engine == "numpy"
+        for row in lot.monte_carlo.rows:
+            d = direct[row.strategy_key]
+            assert (row.npv_p5_usd, row.npv_p50_usd, row.npv_p95_usd, row.p_win) == (
+                d["npv_p5_usd"], d["npv_p50_usd"], d["npv_p95_usd"], d["p_win"])
+        assert math.isclose(sum(r.p_win for r in lot.monte_carlo.rows), 1.0)
+        assert sum(sum(h.counts) for h in lot.monte_carlo.histograms[:1]) == PATHS
+
+
+def test_sensitivity_rows_move_the_inputs_given(report, scenario):
+    rows = {r.variable: r for r in report.lots[0].sensitivity}
+    assert (rows["power price"].low_value, rows["power price"].high_value) == scenario.sensitivity.power_price_usd_per_kwh
+    assert (rows["hold length"].low_value, rows["hold length"].high_value) == (0.5, 2.0)
+    # a longer hold never makes the recommended strategy better
+    assert rows["hold length"].npv_high_usd <= rows["hold length"].npv_low_usd
+
+
+def test_seed_reproducible_and_paths_zero_switches_monte_carlo_off(scenario):
+    a = build_report(scenario.with_monte_carlo(paths=50, seed=3))
+    b = build_report(scenario.with_monte_carlo(paths=50, seed=3))
+    assert a.lots[0].monte_carlo.rows == b.lots[0].monte_carlo.rows
+    off = build_report(scenario.with_monte_carlo(paths=0))
+    assert all(lot.monte_carlo is None for lot in off.lots)
+    assert "Monte Carlo" not in render(off, "table")
+
+
+@pytest.mark.parametrize("width", [60, 100, 160])
+def test_table_fits_the_terminal_width(report, width):
+    text = render_text(report, width=width)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    for section in ("Recommendation", "Inputs and their sources", "Cost of the hold so far", "strategies by expected NPV",
+                    "Monte Carlo", "sensitivity"):
+        assert section in text
+    assert "2025-11-25" in text and "never" in text
+    # narrow terminals split the options table in two
+    assert ("options, hardware" in text) == (width < 100)
+
+
+def test_table_escapes_markup_in_names(report):
+    odd = dataclasses.replace(report, title="minecore report: [bold]lot[/bold]")
+    assert "[bold]lot[/bold]" in render_text(odd, width=100)
+
+
+def test_cli_table_run_in_process(capsys):
+    assert main(["report", "--paths", "20"]) == 0
+    out, err = capsys.readouterr()
+    assert "Recommendation" in out and "S21 lot" in out
+    assert "Monte Carlo" not in err  # no progress bar when stderr is not a terminal
+
+
+def test_report_without_emulate_never_imports_numba():
+    import subprocess
+    import sys
+
+    code = ("import sys; from minecore.cli.main import main; main(['report', '--paths', '20', '--format', 'json']);"
+            "print('NUMBA', 'numba' in sys.modules, 'matplotlib' in sys.modules, file=sys.stderr)")
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
+    assert "NUMBA False False" in err

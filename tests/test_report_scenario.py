@@ -1,0 +1,103 @@
+"""Scenario files for ``minecore report``: the schema, the shipped examples and one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from minecore.cli.main import main
+from minecore.errors import ScenarioError
+from minecore.reports.defaults import DEFAULT_SCENARIO_TOML
+from minecore.reports.scenario import default_scenario, load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
+
+MINIMAL = """
+[[seized]]
+model = "Antminer S21"
+count = 10
+days_held = 30
+price_usd = 2699
+"""
+
+
+def test_default_scenario_matches_the_shipped_example_file():
+    assert (ROOT / "examples" / "default.toml").read_text() == DEFAULT_SCENARIO_TOML
+
+
+def test_default_scenario_contents():
+    """The issue's default: 1,000 S21 held 180 days and 300 M60S held 120 days at $0.05/kWh, with a fee."""
+    sc = default_scenario()
+    assert [(s.model, s.count, s.days_held) for s in sc.seized] == [("Antminer S21", 1000, 180),
+                                                                     ("Whatsminer M60S", 300, 120)]
+    assert all(s.holding_fee_usd_per_unit_day > 0 for s in sc.seized)
+    assert sc.site.power_price_usd_per_kwh == 0.05
+    assert {o.origin_country for o in sc.options} >= {"China"}
+    assert any(o.model == "Teraflux AH3880" for o in sc.options)  # a US maker outside the restrictions
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_example_file_validates(path):
+    sc = load_scenario(path)
+    assert sc.seized and sc.source == str(path)
+
+
+def test_minimal_file_takes_documented_defaults():
+    sc = parse_scenario(MINIMAL, "x.toml")
+    assert sc.horizon_days == 730 and sc.discount_rate_per_year == 0.10
+    assert sc.site.pue == 1.10 and sc.options == () and sc.monte_carlo.paths == 2000
+    assert sc.seized[0].name == "Antminer S21 lot"
+
+
+def test_cli_overrides_of_paths_and_seed():
+    sc = parse_scenario(MINIMAL, "x.toml").with_monte_carlo(paths=0, seed=9)
+    assert sc.monte_carlo.enabled is False and sc.monte_carlo.seed == 9
+    with pytest.raises(ScenarioError, match="--paths"):
+        sc.with_monte_carlo(paths=-1)
+
+
+BAD = {
+    "missing_key": (MINIMAL.replace("days_held = 30\n", ""), "seized[1].days_held: missing required key"),
+    "wrong_type": (MINIMAL.replace("count = 10", 'count = "ten"'), "seized[1].count: must be an integer, got a string"),
+    "unknown_model": (MINIMAL.replace("Antminer S21", "Antminer S99 Ultra"), "seized[1].model:"),
+    "negative_count": (MINIMAL.replace("count = 10", "count = -5"), "seized[1].count: must be an integer >= 1, got -5"),
+    "malformed_toml": (MINIMAL.replace("count = 10", "count = = 10"), "malformed TOML"),
+    "unknown_key": (MINIMAL + "\n[site]\npower_prise_usd_per_kwh = 0.05\n",
+                    "site.power_prise_usd_per_kwh: unknown key; did you mean 'power_price_usd_per_kwh'?"),
+    "bad_strategy": ('[scenario]\nstrategies = ["wait"]\n' + MINIMAL, "scenario.strategies[0]: unknown strategy"),
+    "no_lot": ("[site]\npue = 1.2\n", "seized: missing required key"),
+    "pue_below_one": (MINIMAL + "\n[site]\npue = 0.9\n", "site.pue: must be >= 1"),
+    "low_above_high": (MINIMAL + "\n[sensitivity]\nhold_scale = [2.0, 0.5]\n", "sensitivity.hold_scale: low must not exceed high"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_scenario_file_exits_2_with_one_line_naming_file_and_key(case, tmp_path, capsys):
+    text, expected = BAD[case]
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text)
+    code = main(["report", str(path), "--paths", "0"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert str(path) in lines[0] and expected in lines[0], lines[0]
+
+
+def test_unknown_model_error_keeps_did_you_mean(tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text(MINIMAL.replace('"Antminer S21"', '"Antminer S21 Pr"'))
+    with pytest.raises(ScenarioError, match=r"typo\.toml: seized\[1\]\.model: .*did you mean"):
+        load_scenario(path)
+
+
+def test_missing_file_and_non_utf8(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nope.toml")]) == 2
+    assert "no such scenario file" in capsys.readouterr().err
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(b"name = \"caf\xe9\"\n")
+    assert main(["report", str(bad)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err

@@ -26,6 +26,9 @@ COMMANDS: tuple[str, ...] = (
     "model",
     "emulate",
     "report",
+    "hashprice",
+    "profit",
+    "compare",
 )
 
 

@@ -73,11 +73,11 @@ class TariffTable:
 
     def with_rate(self, country: str, rate: float, effective_from: str | _dt.date = "1900-01-01",
                   source: str = "user override") -> "TariffTable":
-        """Copy with an extra row (a user override beats shipped rows from the same date on)."""
+        """Copy with an extra row (the override replaces every row for that country from its date on)."""
         r = finite(f"tariff rate for {country}", rate, lo=0.0, err=TariffError)
         row = TariffRate(country, as_date("effective_from", effective_from, TariffError), r, source)
         others = tuple(x for x in self.rates if not (_norm(x.country) == _norm(country)
-                                                       and x.effective_from <= row.effective_from))
+                                                       and x.effective_from >= row.effective_from))
         return TariffTable(others + (row,), self.hts_code, self.as_of, self.sources)
 
     def to_rows(self) -> list[dict[str, Any]]:

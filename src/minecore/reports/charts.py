@@ -44,6 +44,9 @@ def _svg(fig) -> str:
     text = buf.getvalue()
     start = text.find("<svg")
     svg = text[start:]
+    # no external namespaces or RDF metadata: the page must not reference anything outside itself
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\sxmlns:(?:dc|cc|rdf)="[^"]*"', "", svg)
     # let the page size the chart: keep the viewBox, drop fixed pt sizes
     svg = re.sub(r'(<svg[^>]*?)\swidth="[^"]*"\sheight="[^"]*"', r'\1 width="100%"', svg, count=1)
     return svg

@@ -1,0 +1,153 @@
+"""Each report format parses: JSON against its schema (pinned key sets), CSV with pandas, HTML structure."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from minecore.cli.main import main
+from minecore.reports import SCHEMA_VERSION, build_report, default_scenario, render
+from minecore.reports.render_csv import COLUMNS, unit_of
+from minecore.reports.render_json import json_schema, report_to_dict
+
+
+@pytest.fixture(scope="module")
+def report():
+    return build_report(default_scenario().with_monte_carlo(paths=100))
+
+
+@pytest.fixture(scope="module")
+def doc(report):
+    return json.loads(render(report, "json"))
+
+
+def _check(instance, schema, defs, where="$"):
+    """A small validator for the JSON Schema subset json_schema() uses (runs without jsonschema)."""
+    if "$ref" in schema:
+        return _check(instance, defs[schema["$ref"].rsplit("/", 1)[1]], defs, where)
+    if "const" in schema:
+        assert instance == schema["const"], where
+        return
+    if "anyOf" in schema:
+        errors = []
+        for option in schema["anyOf"]:
+            try:
+                _check(instance, option, defs, where)
+                return
+            except AssertionError as exc:
+                errors.append(str(exc))
+        raise AssertionError(f"{where}: matches no option ({errors})")
+    kind = schema.get("type")
+    if kind == "object":
+        assert isinstance(instance, dict), where
+        assert set(instance) == set(schema["required"]), (where, set(instance) ^ set(schema["required"]))
+        for key, sub in schema["properties"].items():
+            _check(instance[key], sub, defs, f"{where}.{key}")
+    elif kind == "array":
+        assert isinstance(instance, list), where
+        for i, item in enumerate(instance):
+            _check(item, schema.get("items", {}), defs, f"{where}[{i}]")
+    elif kind == "number":
+        assert isinstance(instance, (int, float)) and not isinstance(instance, bool), where
+    elif kind == "integer":
+        assert isinstance(instance, int) and not isinstance(instance, bool), where
+    elif kind == "string":
+        assert isinstance(instance, str), where
+    elif kind == "boolean":
+        assert isinstance(instance, bool), where
+    elif kind == "null":
+        assert instance is None, where
+
+
+def test_json_matches_schema(doc):
+    schema = json_schema()
+    _check(doc, schema, schema["$defs"])
+
+
+def test_json_matches_schema_with_jsonschema(doc):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema not installed; the built-in check above ran")
+    jsonschema.Draft202012Validator.check_schema(json_schema())
+    jsonschema.validate(doc, json_schema())
+
+
+def test_schema_rejects_a_renamed_key(doc):
+    schema = json_schema()
+    bad = json.loads(json.dumps(doc))
+    bad["lots"][0]["options"][0]["npv"] = bad["lots"][0]["options"][0].pop("npv_usd")
+    with pytest.raises(AssertionError):
+        _check(bad, schema, schema["$defs"])
+
+
+def test_json_keys_are_pinned(doc):
+    """The stable schema: renaming any of these keys needs a SCHEMA_VERSION bump and this list updated."""
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.0"
+    assert list(doc)[0] == "schema_version"
+    assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
+                        "hold_cost_total_usd", "breakeven", "emulation", "warnings"}
+    assert set(doc["lots"][0]["options"][0]) == {
+        "name", "kind", "model", "units", "hashrate_ths", "power_mw", "efficiency_j_per_th", "unit_price_usd",
+        "tariff_rate", "capex_usd", "daily_margin_usd", "payback_days", "npv_usd", "breakeven_power_usd_per_kwh",
+        "roi", "irr_per_year", "origin_country", "start_day"}
+    assert set(doc["lots"][0]["monte_carlo"]["rows"][0]) == {
+        "strategy_key", "strategy_name", "npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "npv_mean_usd", "p_win",
+        "p_payback"}
+    assert set(doc["lots"][0]["hold_cost"]) == {
+        "lot", "model", "units", "days_held", "holding_fees_usd", "legal_costs_usd", "lost_margin_usd",
+        "difficulty_drift_usd", "total_usd"}
+
+
+def test_json_numbers_equal_the_report(report, doc):
+    assert doc["hold_cost_total_usd"] == report.hold_cost_total_usd
+    assert doc["lots"][1]["strategies"][0]["expected_npv_usd"] == report.lots[1].strategies[0].expected_npv_usd
+    # "never pays back" is null, not a number
+    assert any(o["payback_days"] is None for o in doc["lots"][0]["options"])
+    assert report_to_dict(report)["inputs"]["snapshot_date"] == "2025-11-25"
+
+
+def test_csv_loads_with_pandas_and_pivots(report, tmp_path, capsys):
+    assert main(["report", "--format", "csv", "--paths", "100"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""  # no progress or messages mixed in
+    path = tmp_path / "r.csv"
+    path.write_text(out)
+    df = pd.read_csv(path)
+    assert tuple(df.columns) == COLUMNS
+    options = df[df.section == "options"].pivot(index="item", columns="metric", values="value")
+    npv = float(options.loc["S21 lot/Auradine AH3880", "npv_usd"])
+    expected = next(o.npv_usd for o in report.lots[0].options if o.name == "Auradine AH3880")
+    assert math.isclose(npv, expected, rel_tol=1e-12)
+    units = df[(df.section == "options") & (df.metric == "capex_usd")]["unit"].unique().tolist()
+    assert units == ["USD"]
+
+
+@pytest.mark.parametrize("metric, unit", [("npv_usd", "USD"), ("power_mw", "MW"), ("hashrate_ths", "TH/s"),
+                                          ("breakeven_power_usd_per_kwh", "USD/kWh"), ("p_win", "probability"),
+                                          ("days_held", "days"), ("efficiency_j_per_th", "J/TH"), ("name", "")])
+def test_csv_units_from_key_suffix(metric, unit):
+    assert unit_of(metric) == unit
+
+
+def test_json_to_file_and_message_on_stderr(tmp_path, capsys):
+    out_path = tmp_path / "r.json"
+    assert main(["report", "--format", "json", "--paths", "50", "--output", str(out_path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and f"wrote {out_path}" in err
+    assert json.loads(out_path.read_text())["schema_version"] == SCHEMA_VERSION
+
+
+def test_output_to_missing_directory_is_bad_input(tmp_path, capsys):
+    assert main(["report", "--format", "json", "--paths", "0", "--output", str(tmp_path / "no" / "r.json")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_html_is_self_contained_with_four_svg_charts(report):
+    html = render(report, "html")
+    assert html.count("<svg") == 4
+    for needle in ("http://", "https://", "<script", "<link", "@import", "src="):
+        # the only URLs allowed are SVG namespaces and the schema id in text
+        hits = [h for h in html.split(needle)[1:] if not h.startswith(("www.w3.org", "minecore.invalid"))]
+        assert not hits, f"{needle} in HTML"
+    assert "2025-11-25" in html and "Recommendation" in html

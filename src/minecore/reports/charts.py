@@ -52,12 +52,17 @@ def _svg(fig) -> str:
     return svg
 
 
+def _t(text: str) -> str:
+    """Escape ``$`` so matplotlib does not read dollar amounts as mathtext."""
+    return text.replace("$", r"\$")
+
+
 def _usd_axis(ax, axis: str = "y") -> None:
     from matplotlib.ticker import FuncFormatter
 
     from matplotlib.ticker import MaxNLocator
 
-    f = FuncFormatter(lambda v, _pos: fmt.usd(v))
+    f = FuncFormatter(lambda v, _pos: _t(fmt.usd(v)))
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(f)
     target.set_major_locator(MaxNLocator(nbins=5 if axis == "x" else 6))
@@ -91,7 +96,7 @@ def cumulative_cash_chart(report: _m.Report) -> str:
         shown = [s for s in lot.cash_series if s.strategy_key in keys]
         for i, s in enumerate(shown):
             lw = 2.6 if s.strategy_key == winner else 1.3
-            ax.plot(s.days, s.cumulative_cash_usd, label=s.strategy_name, color=PALETTE[i % len(PALETTE)], lw=lw)
+            ax.plot(s.days, s.cumulative_cash_usd, label=_t(s.strategy_name), color=PALETTE[i % len(PALETTE)], lw=lw)
         ax.axhline(0.0, color="#333333", lw=0.8)
         ax.set_xlabel("days from the analysis date")
         _usd_axis(ax)
@@ -113,7 +118,7 @@ def npv_distribution_chart(report: _m.Report) -> str:
         mc = lot.monte_carlo
         names = {r.strategy_key: r.strategy_name for r in mc.rows}
         for i, h in enumerate(mc.histograms):
-            ax.stairs(h.counts, h.edges_usd, label=names.get(h.strategy_key, h.strategy_key),
+            ax.stairs(h.counts, h.edges_usd, label=_t(names.get(h.strategy_key, h.strategy_key)),
                       color=PALETTE[i % len(PALETTE)], lw=1.6, fill=False)
         ax.axvline(0.0, color="#333333", lw=0.8)
         _usd_axis(ax, "x")
@@ -143,11 +148,11 @@ def tornado_chart(report: _m.Report) -> str:
             ax.barh(y, r.npv_high_usd - base, left=base, color=PALETTE[1], height=0.6,
                     label="at the high value" if y == 0 else None)
         ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([f"{r.variable}\n{fmt.figure(r.low_value, r.unit)} … {fmt.figure(r.high_value, r.unit)}"
+        ax.set_yticklabels([_t(f"{r.variable}\n{fmt.figure(r.low_value, r.unit)} … {fmt.figure(r.high_value, r.unit)}")
                             for r in rows], fontsize=7)
         ax.axvline(base, color="#333333", lw=1.0)
         _usd_axis(ax, "x")
-        ax.set_xlabel(f"NPV of '{lot.recommendation.strategy_name}' (base {fmt.usd(base)})", fontsize=8)
+        ax.set_xlabel(_t(f"NPV of '{lot.recommendation.strategy_name}' (base {fmt.usd(base)})"), fontsize=8)
         ax.set_title(lot.lot, loc="left", fontweight="bold")
         ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.grid(axis="y", visible=False)
@@ -168,13 +173,13 @@ def breakeven_chart(report: _m.Report) -> str:
     colours = [PALETTE[3] if kinds[m] == "seized" else PALETTE[2] for m, _ in items]
     ax.barh(range(len(items)), [v for _, v in items], color=colours, height=0.6)
     for y, (_m_name, v) in enumerate(items):
-        ax.text(v, y, f" ${v:.3f}", va="center", fontsize=8)
+        ax.text(v, y, _t(f" ${v:.3f}"), va="center", fontsize=8)
     ax.set_yticks(range(len(items)))
-    ax.set_yticklabels([m for m, _ in items])
+    ax.set_yticklabels([_t(m) for m, _ in items])
     site_price = next((f.value for f in report.inputs.site if f.name == "power price"), None)
     if isinstance(site_price, (int, float)):
         ax.axvline(site_price, color="#333333", ls="--", lw=1.2)
-        ax.text(site_price, -0.75, f" site power price ${site_price:.3f}/kWh", fontsize=8, va="center")
+        ax.text(site_price, -0.75, _t(f" site power price ${site_price:.3f}/kWh"), fontsize=8, va="center")
         ax.set_ylim(-1.1, len(items) - 0.4)
     ax.set_xlabel("USD/kWh at which the machine stops covering its power (red: seized, green: replacement)",
                   fontsize=8)

@@ -205,8 +205,8 @@ uint64_t MC_SIMD_FN(const mc_job *job, uint32_t nonce_start, uint64_t count, uin
          * A..H) goes into the variables that play those roles in round 4: e f g h a b c d. */
         e = w3 + r3_a;
         a = w3 + r3_e;
-        f = (mc_v){} + b4; g = (mc_v){} + c4; h = (mc_v){} + d4;
-        b = (mc_v){} + f4; c = (mc_v){} + g4; d = (mc_v){} + h4;
+        f = (mc_v){0} + b4; g = (mc_v){0} + c4; h = (mc_v){0} + d4;
+        b = (mc_v){0} + f4; c = (mc_v){0} + g4; d = (mc_v){0} + h4;
         /* rounds 4..15: padding words folded into K+W */
         MC_RND(e, f, g, h, a, b, c, d, K[4] + 0x80000000u);
         MC_RND(d, e, f, g, h, a, b, c, K[5]);
@@ -221,8 +221,8 @@ uint64_t MC_SIMD_FN(const mc_job *job, uint32_t nonce_start, uint64_t count, uin
         MC_RND(c, d, e, f, g, h, a, b, K[14]);
         MC_RND(b, c, d, e, f, g, h, a, K[15] + 640u);
         /* schedule W16..W31 with the zero terms dropped */
-        w[16] = (mc_v){} + b2_w16;
-        w[17] = (mc_v){} + b2_w17;
+        w[16] = (mc_v){0} + b2_w16;
+        w[17] = (mc_v){0} + b2_w17;
         w[18] = MC_SSIG0(w3) + b2_w18c;
         w[19] = w3 + b2_w19c;
         w[20] = MC_SSIG1(w[18]) + 0x80000000u;
@@ -256,8 +256,8 @@ uint64_t MC_SIMD_FN(const mc_job *job, uint32_t nonce_start, uint64_t count, uin
         /* state after round 0, placed for the rotation of round 1 (h a b c d e f g) */
         h = w[0] + c3_a;
         d = w[0] + c3_e;
-        a = (mc_v){} + iv[0]; b = (mc_v){} + iv[1]; c = (mc_v){} + iv[2];
-        e = (mc_v){} + iv[4]; f = (mc_v){} + iv[5]; g = (mc_v){} + iv[6];
+        a = (mc_v){0} + iv[0]; b = (mc_v){0} + iv[1]; c = (mc_v){0} + iv[2];
+        e = (mc_v){0} + iv[4]; f = (mc_v){0} + iv[5]; g = (mc_v){0} + iv[6];
         MC_RND(h, a, b, c, d, e, f, g, w[1] + K[1]);
         MC_RND(g, h, a, b, c, d, e, f, w[2] + K[2]);
         MC_RND(f, g, h, a, b, c, d, e, w[3] + K[3]);

@@ -291,3 +291,28 @@ def test_cli_hashprice_profit_compare(capsys):
     assert main(["compare", "--seized", "S21:10:100", "--replace", "S21 XP:5", "--horizon-days", "100", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["winner"] and out["hold_cost"]["holding_fees_usd"] == 10 * 100 * 14
+
+
+def test_catalog_model_without_assembly_country_needs_an_origin(capsys):
+    """SEALMINER A2 has no country of assembly in the catalog (no source names it). Guessing one would silently
+    pick a tariff (China 57.6 % or the maker's home country), so it is a typed one-line error unless an origin is
+    given; with Malaysia the 2025-08-07 rate is 21.6 %: 4250 x 1.216 = $5,168 landed."""
+    with pytest.raises(E.UnknownOriginError, match="SEALMINER A2: .*give an origin country"):
+        E.resolve_spec("SEALMINER A2", 4250)
+    with pytest.raises(InvalidInputError):  # typed: a subclass of the input error
+        ReplacementOption("SEALMINER A2", units=1, price_usd=4250)
+    spec = E.resolve_spec("SEALMINER A2", 4250, origin_country="Malaysia")
+    assert spec.origin_country == "Malaysia"
+    assert E.landed_capex(spec, on="2025-09-01").total_usd == pytest.approx(5168.0)
+    opt = ReplacementOption("SEALMINER A2", units=1, price_usd=4250, origin_country="Malaysia")
+    assert opt.machine.origin_country == "Malaysia"
+    assert E.resolve_spec("Antminer S21").origin_country == "Thailand"  # the catalog's assembly country is kept
+    assert main(["profit", "SEALMINER A2", "--price", "4250"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "origin" in err[0]
+    assert main(["profit", "SEALMINER A2", "--price", "4250", "--origin", "Malaysia", "--horizon-days", "10",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["tariff_rate"] == pytest.approx(0.216)
+    assert main(["compare", "--seized", "S21:10:100", "--replace", "SEALMINER A2:5@Malaysia", "--horizon-days", "100",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["options"][0]["origin_country"] == "Malaysia"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,19 @@ def test_missing_file_and_non_utf8(tmp_path, capsys):
     bad.write_bytes(b"name = \"caf\xe9\"\n")
     assert main(["report", str(bad)]) == 2
     assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_option_without_catalog_origin_needs_origin_country(tmp_path, capsys):
+    """A SEALMINER option (no country of assembly in the catalog) without origin_country is a one-line error
+    naming the file and the option; with origin_country it reports the Malaysia tariff (21.6 %)."""
+    option = '\n[[option]]\nmodel = "SEALMINER A2"\ncount = 10\nprice_usd = 4250\n'
+    path = tmp_path / "noorigin.toml"
+    path.write_text(MINIMAL + option)
+    assert main(["report", str(path), "--paths", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0] and "option[1]" in err[0] and "origin_country" in err[0]
+    path.write_text(MINIMAL + option + 'origin_country = "Malaysia"\n')
+    assert main(["report", str(path), "--paths", "0", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    row = [o for o in doc["lots"][0]["options"] if o["model"] == "SEALMINER A2"][0]
+    assert row["tariff_rate"] == pytest.approx(0.216) and row["origin_country"] == "Malaysia"

@@ -44,6 +44,10 @@ from .tariffs import TariffTable, default_tariffs
 # ---------------------------------------------------------------------------------------------- inputs
 
 
+class UnknownOriginError(InvalidInputError):
+    """A catalog model has no country of assembly and no origin was given, so its tariff is unknown."""
+
+
 @dataclass(frozen=True)
 class MachineSpec:
     """A miner as the economics sees it; independent of the catalog and the emulator.
@@ -74,30 +78,39 @@ class MachineSpec:
         return self.power_w / self.hashrate_ths
 
     @classmethod
-    def from_model(cls, model: Any, price_usd: float | None = None, *, assume_price: bool = False) -> "MachineSpec":
+    def from_model(cls, model: Any, price_usd: float | None = None, *, origin_country: str | None = None,
+                   assume_price: bool = False) -> "MachineSpec":
         """Build from a :class:`minecore.hardware.MinerModel` (or anything with the same attributes).
 
+        ``origin_country`` (country of assembly, which sets the tariff) overrides the catalog's
+        ``assembly_country``. When neither is known, raises :class:`UnknownOriginError`: the maker's home
+        country is not the country of origin, and guessing one would silently pick a tariff.
         ``assume_price``: when neither ``price_usd`` nor the catalog has a price, use :func:`assumed_price_usd`
         and add ``"price_usd"`` to ``unverified``.
         """
         name = getattr(model, "name", None) or getattr(model, "key", "model")
         price = price_usd if price_usd is not None else getattr(model, "price_usd", None)
         unverified = tuple(getattr(model, "unverified", ()) or ())
+        origin = origin_country or getattr(model, "assembly_country", None)
+        if not origin:
+            raise UnknownOriginError(f"{name}: the catalog has no country of assembly, so the tariff is unknown; "
+                                     "give an origin country (origin_country=..., --origin COUNTRY, or "
+                                     "origin_country in the scenario)")
         spec = cls(name=str(name), hashrate_ths=model.hashrate_ths, power_w=model.power_w, price_usd=price,
-                   origin_country=getattr(model, "assembly_country", None) or getattr(model, "maker_country", None)
-                   or "unknown", key=getattr(model, "key", None), unverified=unverified)
+                   origin_country=str(origin), key=getattr(model, "key", None), unverified=unverified)
         if spec.price_usd is None and assume_price:
             spec = dataclasses.replace(spec, price_usd=assumed_price_usd(spec), unverified=unverified + ("price_usd",))
         return spec
 
     @classmethod
     def from_catalog(cls, name: str, price_usd: float | None = None, catalog: Any = None, *,
-                     assume_price: bool = False) -> "MachineSpec":
-        """Look ``name`` up in the hardware catalog (raises :class:`~minecore.errors.UnknownModelError`)."""
+                     origin_country: str | None = None, assume_price: bool = False) -> "MachineSpec":
+        """Look ``name`` up in the hardware catalog (raises :class:`~minecore.errors.UnknownModelError`, or
+        :class:`UnknownOriginError` when the catalog has no country of assembly and ``origin_country`` is None)."""
         from ..hardware import get_model  # layer below; imported lazily
 
         model = get_model(name, catalog) if catalog is not None else get_model(name)
-        return cls.from_model(model, price_usd, assume_price=assume_price)
+        return cls.from_model(model, price_usd, origin_country=origin_country, assume_price=assume_price)
 
     def with_price(self, price_usd: float) -> "MachineSpec":
         return dataclasses.replace(self, price_usd=price_usd)
@@ -122,14 +135,16 @@ def assumed_price_usd(spec: "MachineSpec") -> float:
 
 
 def resolve_spec(machine: "MachineSpec | str | Any", price_usd: float | None = None, *,
-                 assume_price: bool = True) -> MachineSpec:
+                 origin_country: str | None = None, assume_price: bool = True) -> MachineSpec:
     """Accept a :class:`MachineSpec`, a catalog model object, or a catalog name. Catalog models without a price
-    get :func:`assumed_price_usd` (flagged in ``unverified``) unless ``assume_price`` is False."""
+    get :func:`assumed_price_usd` (flagged in ``unverified``) unless ``assume_price`` is False.
+    ``origin_country`` overrides the country of assembly (required for catalog models that lack one)."""
     if isinstance(machine, MachineSpec):
-        return machine if price_usd is None else machine.with_price(price_usd)
+        spec = machine if price_usd is None else machine.with_price(price_usd)
+        return spec if origin_country is None else dataclasses.replace(spec, origin_country=origin_country)
     if isinstance(machine, str):
-        return MachineSpec.from_catalog(machine, price_usd, assume_price=assume_price)
-    return MachineSpec.from_model(machine, price_usd, assume_price=assume_price)
+        return MachineSpec.from_catalog(machine, price_usd, origin_country=origin_country, assume_price=assume_price)
+    return MachineSpec.from_model(machine, price_usd, origin_country=origin_country, assume_price=assume_price)
 
 
 @dataclass(frozen=True)

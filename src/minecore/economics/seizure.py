@@ -212,7 +212,8 @@ class ReplacementOption:
     """A machine to buy now: ``units``, or ``budget_usd`` (units = floor(budget / landed unit cost)), or neither
     (enough units to match the seized lot's hashrate). ``price_usd`` overrides the catalog price; duty comes from
     the tariff table for ``machine.origin_country`` unless ``tariff_rate`` is given; delivered after
-    ``lead_time_days`` [days]."""
+    ``lead_time_days`` [days]. ``origin_country`` (country of assembly) overrides the catalog's; a catalog model
+    without one needs it (else :class:`~minecore.economics.machine.UnknownOriginError`)."""
 
     machine: MachineSpec | Any
     units: int | None = None
@@ -223,9 +224,11 @@ class ReplacementOption:
     tariff_rate: float | None = None
     label: str | None = None
     salvage: SalvageModel = field(default_factory=SalvageModel)
+    origin_country: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "machine", resolve_spec(self.machine, self.price_usd))
+        object.__setattr__(self, "machine", resolve_spec(self.machine, self.price_usd,
+                                                         origin_country=self.origin_country))
         if self.units is not None:
             count("replacement units", self.units, minimum=1)
         if self.budget_usd is not None:

@@ -88,8 +88,7 @@ def _machine(catalog: Any, name: str, price_usd: float | None, origin: str | Non
     price = price_usd if price_usd is not None else model.price_usd
     if price is None:
         raise ScenarioError(f"{key}: the catalog has no dated price for {model.name!r}; set price_usd")
-    spec = MachineSpec.from_model(model, price)
-    return model, dataclasses.replace(spec, origin_country=country)
+    return model, MachineSpec.from_model(model, price, origin_country=country)
 
 
 def _economics_scenario(sc: Scenario, lot_index: int, catalog: Any, projection: Any, site: Any):

@@ -15,11 +15,14 @@ def add_parser(subparsers):
         epilog="examples:\n"
         "  minecore compare --seized 'Antminer S21:1000:180' --replace 'Teraflux AT2880' --replace 'S21 XP'\n"
         "  minecore compare --seized S21:200:90 --replace 'Teraflux AT2880:150' --holding-fee 10 --json\n"
-        "  minecore compare --seized S21:500 --days-held 120 --replace 'S21 XP' --mc-paths 2000",
+        "  minecore compare --seized S21:500 --days-held 120 --replace 'S21 XP' --mc-paths 2000\n"
+        "  minecore compare --seized S21:200:90 --replace 'SEALMINER A2:150@Malaysia'",
     )
-    p.add_argument("--seized", required=True, metavar="MODEL:COUNT[:DAYS_HELD]", help="the held lot")
-    p.add_argument("--replace", action="append", default=[], metavar="MODEL[:COUNT]",
-                   help="a replacement option (repeatable); COUNT defaults to matching the seized hashrate")
+    p.add_argument("--seized", required=True, metavar="MODEL:COUNT[:DAYS_HELD][@COUNTRY]",
+                   help="the held lot; @COUNTRY gives the country of assembly when the catalog has none")
+    p.add_argument("--replace", action="append", default=[], metavar="MODEL[:COUNT][@COUNTRY]",
+                   help="a replacement option (repeatable); COUNT defaults to matching the seized hashrate; "
+                        "@COUNTRY sets the country of assembly (hence the tariff)")
     p.add_argument("--days-held", type=int, metavar="N", help="days held (if not in --seized)")
     p.add_argument("--holding-fee", type=float, default=14.0, metavar="USD", help="holding fee per unit per day")
     p.add_argument("--forfeit", type=float, default=0.0, metavar="P", help="probability of forfeiture")
@@ -36,6 +39,18 @@ def add_parser(subparsers):
     add_network_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     return p
+
+
+def _origin(text: str, what: str) -> tuple[str, str | None]:
+    """Split an optional ``@COUNTRY`` suffix off ``text``."""
+    from ...errors import InvalidInputError
+
+    body, at, country = text.rpartition("@")
+    if not at:
+        return text, None
+    if not country.strip():
+        raise InvalidInputError(f"{what} {text!r}: empty country after '@'")
+    return body, country.strip()
 
 
 def _split(text: str, what: str, max_parts: int) -> tuple[str, list[int]]:
@@ -63,18 +78,20 @@ def run(args) -> int:
     from ...errors import InvalidInputError
     from ..output import emit_json, print_table
 
-    name, nums = _split(args.seized, "--seized", 3)
+    seized_text, seized_origin = _origin(args.seized, "--seized")
+    name, nums = _split(seized_text, "--seized", 3)
     if not nums:
         raise InvalidInputError(f"--seized {args.seized!r}: expected MODEL:COUNT[:DAYS_HELD]")
     days = nums[1] if len(nums) > 1 else args.days_held
     if days is None:
         raise InvalidInputError("days held unknown: use --seized MODEL:COUNT:DAYS_HELD or --days-held N")
-    lot = SeizedLot(resolve_spec(name), units=nums[0], days_held=days, holding_fee_usd_per_unit_day=args.holding_fee,
+    lot = SeizedLot(resolve_spec(name, origin_country=seized_origin), units=nums[0], days_held=days, holding_fee_usd_per_unit_day=args.holding_fee,
                     release=ReleaseModel(median_hold_days=args.median_hold, forfeiture_probability=args.forfeit))
     options = []
     for r in args.replace:
-        rname, rnums = _split(r, "--replace", 2)
-        options.append(ReplacementOption(resolve_spec(rname), units=rnums[0] if rnums else None,
+        r_text, r_origin = _origin(r, "--replace")
+        rname, rnums = _split(r_text, "--replace", 2)
+        options.append(ReplacementOption(resolve_spec(rname, origin_country=r_origin), units=rnums[0] if rnums else None,
                                          lead_time_days=args.lead_time))
     site = OperatingCosts(power_price_usd_per_kwh=args.power_price, pue=args.pue, pool_fee=args.pool_fee)
     proj = NetworkProjection(snapshot_from_args(args), difficulty_growth_per_month=args.growth)

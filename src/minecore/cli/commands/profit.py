@@ -15,7 +15,8 @@ def add_parser(subparsers):
         epilog="examples:\n"
         "  minecore profit 'Antminer S21'\n"
         "  minecore profit S21 --power-price 0.06 --pue 1.2 --pool-fee 0.025 --horizon-days 730\n"
-        "  minecore profit S21 --price 3200 --units 100 --growth 0.03 --csv > s21_daily.csv",
+        "  minecore profit S21 --price 3200 --units 100 --growth 0.03 --csv > s21_daily.csv\n"
+        "  minecore profit 'SEALMINER A2' --price 4250 --origin Malaysia",
     )
     p.add_argument("model", metavar="MODEL", help="catalog model name or alias (see 'minecore models')")
     p.add_argument("--power-price", type=float, default=0.05, metavar="USD_PER_KWH", help="power price (default 0.05)")
@@ -26,7 +27,7 @@ def add_parser(subparsers):
     p.add_argument("--growth", type=float, default=0.02, metavar="G", help="difficulty growth per month (default 0.02)")
     p.add_argument("--discount-rate", type=float, default=0.10, metavar="R", help="annual discount rate (default 0.10)")
     p.add_argument("--price", type=float, metavar="USD", help="unit price before duty (default: catalog, else assumed)")
-    p.add_argument("--origin", metavar="COUNTRY", help="country of assembly (sets the tariff)")
+    p.add_argument("--origin", metavar="COUNTRY", help="country of assembly (sets the tariff); required for models whose catalog entry has none")
     p.add_argument("--freight", type=float, default=0.0, metavar="USD", help="freight per unit [USD]")
     p.add_argument("--units", type=int, default=1, help="number of units (default 1)")
     add_network_args(p)
@@ -37,15 +38,11 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    import dataclasses
-
     from ...economics.machine import OperatingCosts, resolve_spec, simulate_machine
     from ...economics.network import NetworkProjection
     from ..output import emit_csv, emit_json, print_table
 
-    spec = resolve_spec(args.model, args.price)
-    if args.origin:
-        spec = dataclasses.replace(spec, origin_country=args.origin)
+    spec = resolve_spec(args.model, args.price, origin_country=args.origin)
     site = OperatingCosts(power_price_usd_per_kwh=args.power_price, pue=args.pue, pool_fee=args.pool_fee,
                           uptime=args.uptime)
     proj = NetworkProjection(snapshot_from_args(args), difficulty_growth_per_month=args.growth)

@@ -316,3 +316,15 @@ def test_catalog_model_without_assembly_country_needs_an_origin(capsys):
     assert main(["compare", "--seized", "S21:10:100", "--replace", "SEALMINER A2:5@Malaysia", "--horizon-days", "100",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["options"][0]["origin_country"] == "Malaysia"
+
+
+def test_decision_result_carries_the_seized_break_even_power_price():
+    """S21 (200 TH/s, 3,500 W) on the flat 2025-11-25 network: hashprice $0.037997/TH/day, pool fee 2 %, PUE 1.10
+    (defaults): break-even = 200 x 0.037997 x 0.98 / (3.5 kW x 24 h) / 1.10 = $0.0806/kWh; the lot's margin is 0
+    there."""
+    res = E.compare(_scenario())
+    be = res.seized_break_even_power_price_usd_per_kwh
+    assert be == pytest.approx(200 * 0.037997 * 0.98 / 84 / 1.10, rel=1e-4)
+    assert res.summary()["seized_break_even_power_price_usd_per_kwh"] == be
+    site = OperatingCosts(power_price_usd_per_kwh=be, uptime=1.0)
+    assert E.unit_daily(S21, site, FLAT, 1).margin_if_run_usd[0] == pytest.approx(0.0, abs=1e-9)

@@ -160,3 +160,14 @@ def test_report_without_emulate_never_imports_numba():
             "print('NUMBA', 'numba' in sys.modules, 'matplotlib' in sys.modules, file=sys.stderr)")
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
     assert "NUMBA False False" in err
+
+
+def test_seized_break_even_comes_from_the_economics_result(report, econ):
+    """The seized row's break-even power price is DecisionResult.seized_break_even_power_price_usd_per_kwh, and the
+    break-even chart rows carry the same figure."""
+    for lot, esc in zip(report.lots, econ):
+        res = compare(esc)
+        seized = lot.options[0]
+        assert seized.breakeven_power_usd_per_kwh == res.seized_break_even_power_price_usd_per_kwh
+        chart = {b.model: b.breakeven_power_usd_per_kwh for b in report.breakeven}
+        assert chart[seized.model] == res.seized_break_even_power_price_usd_per_kwh

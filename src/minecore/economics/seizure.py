@@ -398,6 +398,9 @@ class DecisionResult:
     release_within_horizon_probability: float
     forfeiture_probability: float
     seized_daily_margin_day0_usd: float  #: whole lot, if it were hashing today
+    #: shutdown power price of the seized model at today's hashprice [USD/kWh] (see
+    #: :func:`~minecore.economics.machine.break_even_power_price_usd_per_kwh`)
+    seized_break_even_power_price_usd_per_kwh: float = math.nan
 
     @property
     def winner(self) -> StrategyOutcome:
@@ -452,6 +455,7 @@ class DecisionResult:
                 "release_within_horizon_probability": self.release_within_horizon_probability,
                 "forfeiture_probability": self.forfeiture_probability,
                 "seized_daily_margin_day0_usd": self.seized_daily_margin_day0_usd,
+                "seized_break_even_power_price_usd_per_kwh": self.seized_break_even_power_price_usd_per_kwh,
                 "options": [o.summary() for o in self.options], "strategies": [o.summary() for o in self.outcomes]}
 
 
@@ -608,8 +612,12 @@ def compare(sc: Scenario) -> DecisionResult:
     rel = p.pmf * (1.0 - p.q_forfeit)
     pr = float(rel.sum())
     exp_day = float(np.sum(np.arange(H) * rel) / pr) if pr > 0 else math.nan
+    from .machine import break_even_power_price_usd_per_kwh
+
+    seized_be = break_even_power_price_usd_per_kwh(lot.machine, sc.site,
+                                                   float(p.seized_daily.hashprice_usd_per_th_day[0]))
     return DecisionResult(sc, sc.projection.snapshot.label, sc.as_of, p.days_held, hold, p.options, tuple(outs),
-                          exp_day, pr, p.q_forfeit, float(p.seized_daily.margin_usd[0]) * N)
+                          exp_day, pr, p.q_forfeit, float(p.seized_daily.margin_usd[0]) * N, seized_be)
 
 
 def hold_cost(sc: Scenario) -> HoldCost:

@@ -194,8 +194,7 @@ def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any],
 # ------------------------------------------------------------------------------------------ per lot
 
 
-def _lot_report(sc: Scenario, i: int, esc: Any, hp: Any, progress: ProgressFactory) -> M.LotReport:
-    from ..economics.machine import break_even_power_price_usd_per_kwh
+def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> M.LotReport:
     from ..economics.seizure import compare, sensitivity
 
     spec = sc.seized[i]
@@ -203,7 +202,6 @@ def _lot_report(sc: Scenario, i: int, esc: Any, hp: Any, progress: ProgressFacto
     f = sc.partial_fraction
     names = {o.label: strategy_name(o.label, f) for o in res.outcomes}
     lot = esc.lot
-    seized_be = break_even_power_price_usd_per_kwh(lot.machine, esc.site, hp.usd_per_th_day)
     wait = next((o for o in res.outcomes if o.label == "wait_and_redeploy"), None)
     options = [M.OptionRow(
         name=f"Redeploy {spec.name}", kind="seized", model=lot.machine.name, units=lot.units,
@@ -211,7 +209,7 @@ def _lot_report(sc: Scenario, i: int, esc: Any, hp: Any, progress: ProgressFacto
         efficiency_j_per_th=lot.machine.efficiency_j_per_th, unit_price_usd=lot.machine.price_usd, tariff_rate=0.0,
         capex_usd=0.0, daily_margin_usd=res.seized_daily_margin_day0_usd, payback_days=None,
         npv_usd=wait.expected_npv_usd if wait is not None else float("nan"),
-        breakeven_power_usd_per_kwh=seized_be, origin_country=lot.machine.origin_country,
+        breakeven_power_usd_per_kwh=res.seized_break_even_power_price_usd_per_kwh, origin_country=lot.machine.origin_country,
         start_day=int(round(res.expected_release_day)) if res.expected_release_day == res.expected_release_day else 0)]
     for ro in res.options:
         s = ro.summary()
@@ -365,7 +363,7 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
     econ = [_economics_scenario(sc, i, catalog, projection, site) for i in range(len(sc.seized))]
     tariffs = default_tariffs()
     inputs = _inputs(sc, snapshot, hp, catalog, econ, tariffs)
-    lots = tuple(_lot_report(sc, i, esc, hp, progress) for i, esc in enumerate(econ))
+    lots = tuple(_lot_report(sc, i, esc, progress) for i, esc in enumerate(econ))
 
     plan = tuple(M.PlanRow(lot=lr.lot, strategy_key=lr.recommendation.strategy_key,
                            strategy_name=lr.recommendation.strategy_name,

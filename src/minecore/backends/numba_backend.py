@@ -1,10 +1,10 @@
 """The ``numba`` backend: the kernels of :mod:`minecore.kernels`, compiled by numba on first use.
 
-Nothing here imports numba until a :class:`NumbaBackend` is made: :func:`probe`,
-:func:`cache_status` and :func:`describe` only look at files, so ``import minecore``,
-``minecore --help`` and ``minecore backends`` stay light. The kernels compile on
-the first scan (or the first ``sha256d``) and are then loaded from numba's
-on-disk cache (``cache=True``) by later processes.
+Nothing here imports numba until a :class:`NumbaBackend` is made (``backends.get("numba")``):
+:func:`probe`, :func:`cache_status` and :func:`describe` only look at files, so ``import minecore``,
+``minecore --help`` and ``minecore backends`` stay light. Making the backend compiles the scan
+kernels (about 30 s, once) or loads them from numba's on-disk cache (``cache=True``; under a
+second); the buffer-hashing kernels follow on the first ``sha256d``.
 
 A scan runs in batches of about :data:`BATCH_SECONDS` of work, so Ctrl-C raises
 ``KeyboardInterrupt`` within about that long. Each batch is split into one work
@@ -190,11 +190,12 @@ class NumbaBackend(Backend):
             ) from exc
         self._numba = numba
         self._np = np
-        self._scan_kernels = None
         self._digest_kernels = None
         self._load_lock = threading.Lock()
         self._launch_lock = threading.Lock()
         self._rate_per_thread = 0.0  # hashes/s of one thread, measured on the last batch
+        # Load (or compile, on a cold cache) the scan kernels now, so that a scan's timing holds only hashing.
+        self._scan_kernels = self._import("scan")
 
     # ------------------------------------------------------------------ kernels, loaded on first use
     def _import(self, module: str):

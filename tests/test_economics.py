@@ -328,3 +328,27 @@ def test_decision_result_carries_the_seized_break_even_power_price():
     assert res.summary()["seized_break_even_power_price_usd_per_kwh"] == be
     site = OperatingCosts(power_price_usd_per_kwh=be, uptime=1.0)
     assert E.unit_daily(S21, site, FLAT, 1).margin_if_run_usd[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_replacement_roi_and_irr():
+    """US-1 (260 TH/s, 4.4 kW, $5,000, no US duty) at $0.02/kWh on the flat network earns about $7/day and pays back
+    within 1,095 days: ROI and IRR are finite, and discounting at the IRR gives NPV 0 (that is what IRR means).
+    At $0.50/kWh it never runs and, with no resale value, no cash ever comes back: IRR does not exist (None, JSON
+    null), ROI is -100 % and payback is None ("never")."""
+    lot = SeizedLot(S21, units=10, days_held=100)
+    cheap = OperatingCosts(power_price_usd_per_kwh=0.02)
+    sc = Scenario(lot, (ReplacementOption(US, units=1, lead_time_days=20),), site=cheap, projection=FLAT,
+                  horizon_days=1095)
+    ro = E.compare(sc).options[0]
+    assert ro.payback_day is not None and ro.payback_day < 1095
+    assert math.isfinite(ro.roi) and ro.roi > 0 and math.isfinite(ro.irr_per_year) and ro.irr_per_year > 0
+    s = ro.summary()
+    assert (s["roi"], s["irr_per_year"]) == (ro.roi, ro.irr_per_year)
+    at_irr = E.compare(sc.replace(discount_rate_per_year=ro.irr_per_year)).options[0]
+    assert at_irr.npv_per_unit_usd == pytest.approx(0.0, abs=1e-6 * 5000)
+
+    dear = OperatingCosts(power_price_usd_per_kwh=0.50)
+    dead = ReplacementOption(US, units=1, salvage=SalvageModel(start_fraction=0.0))
+    ro = E.compare(Scenario(lot, (dead,), site=dear, projection=FLAT, horizon_days=365)).options[0]
+    assert ro.irr_per_year is None and ro.payback_day is None and ro.roi == pytest.approx(-1.0)
+    assert json.loads(json.dumps(ro.summary()))["irr_per_year"] is None

@@ -171,3 +171,15 @@ def test_seized_break_even_comes_from_the_economics_result(report, econ):
         assert seized.breakeven_power_usd_per_kwh == res.seized_break_even_power_price_usd_per_kwh
         chart = {b.model: b.breakeven_power_usd_per_kwh for b in report.breakeven}
         assert chart[seized.model] == res.seized_break_even_power_price_usd_per_kwh
+
+
+def test_option_roi_and_irr_come_from_economics(report, econ):
+    """Replacement rows carry the economics ResolvedOption's ROI and IRR (finite here: each returns some cash);
+    seized rows have none (capex sunk)."""
+    for lot, esc in zip(report.lots, econ):
+        res = compare(esc)
+        seized, *repl = lot.options
+        assert seized.roi is None and seized.irr_per_year is None
+        for row, ro in zip(repl, res.options):
+            assert (row.roi, row.irr_per_year) == (ro.roi, ro.irr_per_year)
+            assert math.isfinite(row.roi) and math.isfinite(row.irr_per_year)

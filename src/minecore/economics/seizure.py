@@ -318,7 +318,16 @@ class HoldCost:
 
 @dataclass(frozen=True)
 class ResolvedOption:
-    """A replacement option with its unit count and landed capex settled."""
+    """A replacement option with its unit count and landed capex settled.
+
+    Per-unit cash flows: landed capex on day 0, the operating margin from ``lead_time_days`` to the horizon, and
+    the salvage (resale) value at the horizon. ``roi`` = (margin + salvage - capex) / capex over the horizon,
+    undiscounted (decimal; ``None`` when capex is 0). ``irr_per_year`` is the annual rate at which those flows
+    have zero NPV (decimal, see :func:`~minecore.economics.machine.irr`); ``None`` when no such rate exists,
+    e.g. no cash ever comes back (no positive margin and no salvage) or nothing is paid out. A finite IRR can be
+    negative: the option returns some cash but less than it cost. ``payback_day`` None means "never" (cumulative
+    cash without salvage stays below 0 within the horizon).
+    """
 
     option: ReplacementOption
     units: int
@@ -327,6 +336,8 @@ class ResolvedOption:
     daily_margin_day0_usd_per_unit: float
     payback_day: int | None
     break_even_power_price_usd_per_kwh: float
+    roi: float | None = None
+    irr_per_year: float | None = None
 
     @property
     def name(self) -> str:
@@ -345,6 +356,7 @@ class ResolvedOption:
                 "lead_time_days": self.option.lead_time_days,
                 "daily_margin_day0_usd": self.daily_margin_day0_usd_per_unit * self.units,
                 "payback_day": self.payback_day, "npv_usd": self.npv_per_unit_usd * self.units,
+                "roi": self.roi, "irr_per_year": self.irr_per_year,
                 "break_even_power_price_usd_per_kwh": self.break_even_power_price_usd_per_kwh,
                 "unverified": list(s.unverified)}
 
@@ -483,7 +495,7 @@ class _Parts:
 
 
 def _resolve_option(opt: ReplacementOption, sc: Scenario, seized_ths: float, disc: np.ndarray) -> tuple[ResolvedOption, Any, float]:
-    from .machine import break_even_power_price_usd_per_kwh
+    from .machine import break_even_power_price_usd_per_kwh, irr
 
     capex = landed_capex(opt.machine, tariffs=sc.tariffs, on=sc.as_of, freight_usd=opt.freight_usd_per_unit,
                          tariff_rate=opt.tariff_rate)
@@ -504,8 +516,12 @@ def _resolve_option(opt: ReplacementOption, sc: Scenario, seized_ths: float, dis
     cum = np.cumsum(cash) - capex.total_usd
     idx = np.flatnonzero(cum >= -1e-9)
     be = break_even_power_price_usd_per_kwh(opt.machine, sc.site, float(daily.hashprice_usd_per_th_day[0]))
+    cost = capex.total_usd
+    roi = (float(cash.sum()) + salvage - cost) / cost if cost > 0 else None
+    flows = np.concatenate([[-cost], cash, [salvage]])
+    days = np.concatenate([[0.0], np.arange(H, dtype=float), [float(H)]])
     return (ResolvedOption(opt, units, capex, npv_unit, float(daily.margin_usd[0]),
-                           int(idx[0]) + 1 if idx.size else None, be), daily, salvage)
+                           int(idx[0]) + 1 if idx.size else None, be, roi, irr(flows, days)), daily, salvage)
 
 
 def _parts(sc: Scenario) -> _Parts:

@@ -217,7 +217,7 @@ def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> M.
             name=ro.name, kind="replacement", model=s["model"], units=s["units"], hashrate_ths=s["hashrate_ths"],
             power_mw=s["power_mw"], efficiency_j_per_th=s["efficiency_j_per_th"], unit_price_usd=s["unit_price_usd"],
             tariff_rate=s["tariff_rate"], capex_usd=s["capex_usd"], daily_margin_usd=s["daily_margin_day0_usd"],
-            payback_days=s["payback_day"], npv_usd=s["npv_usd"],
+            payback_days=s["payback_day"], npv_usd=s["npv_usd"], roi=s["roi"], irr_per_year=s["irr_per_year"],
             breakeven_power_usd_per_kwh=s["break_even_power_price_usd_per_kwh"], origin_country=s["origin_country"],
             start_day=s["lead_time_days"]))
 

@@ -80,7 +80,11 @@ class OptionRow:
     kind : ``"seized"`` or ``"replacement"``; hashrate_ths [TH/s] and power_mw [MW] for all ``units``;
     capex_usd [USD] includes the tariff (zero for seized units already paid for);
     daily_margin_usd [USD/day] on day 0 after release/delivery; payback_days [days] or None = never;
-    npv_usd [USD] over the horizon at the scenario discount rate; breakeven_power_usd_per_kwh [USD/kWh].
+    npv_usd [USD] over the horizon at the scenario discount rate; breakeven_power_usd_per_kwh [USD/kWh];
+    roi [decimal] undiscounted (margin + salvage - capex) / capex over the horizon; irr_per_year [decimal/year]
+    rate at which the option's cash flows have zero NPV. Both None for seized rows (capex sunk); irr_per_year is
+    also None where no such rate exists (no cash ever comes back). See
+    :class:`minecore.economics.seizure.ResolvedOption`.
     """
 
     name: str

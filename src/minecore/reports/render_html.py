@@ -98,13 +98,16 @@ def _options(r: _m.Report, lot: _m.LotReport) -> str:
         rows.append([_e(o.name), _e(fmt.number(o.units)), _e(fmt.number(o.hashrate_ths, 0)),
                      _e(fmt.number(o.power_mw, 2)), _e(fmt.number(o.efficiency_j_per_th, 1)), _e(capex),
                      _money(o.daily_margin_usd) + "/day", _e(fmt.days(o.payback_days) if o.capex_usd else "sunk"),
-                     _money(o.npv_usd), _e(fmt.usd_per_kwh(o.breakeven_power_usd_per_kwh)) + "/kWh"])
+                     _money(o.npv_usd), _e(fmt.pct(o.roi, 0) if o.capex_usd else "sunk"),
+                     _e(fmt.pct(o.irr_per_year, 0) if o.capex_usd else "sunk"),
+                     _e(fmt.usd_per_kwh(o.breakeven_power_usd_per_kwh)) + "/kWh"])
     return _table(["option", "units", "TH/s", "MW", "J/TH", "capex incl. tariff", "daily margin", "payback", "NPV",
-                   "break-even power"], rows,
+                   "ROI", "IRR", "break-even power"], rows,
                   caption=f"Whole lots; replacements sized to the lot's hashrate unless counted. NPV over "
                           f"{r.inputs.horizon_days:,} days at {fmt.pct(r.inputs.discount_rate_per_year)} per year incl. "
                           "salvage; the seized row's NPV is 'wait and redeploy' (its capex is sunk). 'never' = does "
-                          "not pay back within the horizon.")
+                          "not pay back within the horizon. ROI: undiscounted (margin + salvage - capex) / capex; IRR: annual "
+                          "rate at which the NPV is zero, '—' where none exists (no cash comes back).")
 
 
 def _hold(r: _m.Report) -> str:

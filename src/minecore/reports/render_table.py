@@ -71,8 +71,8 @@ def _options(report: _m.Report, lot: _m.LotReport, width: int, out: list[Any]) -
     rows = lot.options
     hw_cols = [("option", "left"), ("units", "right"), ("TH/s", "right"), ("MW", "right"),
                ("J/TH", "right"), ("capex incl. tariff", "right")]
-    money_cols = [("daily margin", "right"), ("payback", "right"), ("NPV", "right"),
-                  ("break-even power", "right")]
+    money_cols = [("daily margin", "right"), ("payback", "right"), ("NPV", "right"), ("ROI", "right"),
+                  ("IRR", "right"), ("break-even power", "right")]
 
     def hw(o: _m.OptionRow) -> list[str]:
         capex = fmt.usd(o.capex_usd) + f" ({fmt.pct(o.tariff_rate, 1)})" if o.capex_usd else "sunk"
@@ -85,11 +85,13 @@ def _options(report: _m.Report, lot: _m.LotReport, width: int, out: list[Any]) -
         return [f"[red]{margin}[/red]" if o.daily_margin_usd < 0 else margin,
                 fmt.days(o.payback_days) if o.capex_usd else "sunk",
                 f"[red]{npv}[/red]" if o.npv_usd < 0 else npv,
+                fmt.pct(o.roi, 0) if o.capex_usd else "sunk", fmt.pct(o.irr_per_year, 0) if o.capex_usd else "sunk",
                 fmt.usd_per_kwh(o.breakeven_power_usd_per_kwh) + "/kWh"]
 
     caption = (f"NPV over {report.inputs.horizon_days:,} days at {fmt.pct(report.inputs.discount_rate_per_year)}/year "
                "incl. salvage; the seized row's NPV is 'wait and redeploy' (capex sunk); "
-               "payback 'never' = not within the horizon")
+               "payback 'never' = not within the horizon; ROI undiscounted incl. salvage; IRR per year, "
+               "'—' = no rate exists (no cash comes back)")
     title = f"{_x(lot.lot)}: options (whole lots, replacements sized to the lot's hashrate unless counted)"
     if width >= WIDE:
         t = _table(title, caption=caption)

@@ -7,10 +7,10 @@ kernels (about 30 s, once) or loads them from numba's on-disk cache (``cache=Tru
 second); the buffer-hashing kernels follow on the first ``sha256d``.
 
 A scan runs in batches of about :data:`BATCH_SECONDS` of work, so Ctrl-C raises
-``KeyboardInterrupt`` within about that long. Each batch is split into one work
-item per requested thread (contiguous nonce slices, or groups of rolled
-versions when there are many short ones) and run with ``prange``; the items'
-results are merged in order.
+``KeyboardInterrupt`` within about that long. Each batch is split into work
+items (contiguous nonce slices, or groups of rolled
+versions when there are many short ones), a few per thread, and run with
+``prange``; the items' results are merged in order.
 
 >>> from minecore.backends.numba_backend import probe
 >>> probe() is None or isinstance(probe(), str)
@@ -39,6 +39,9 @@ from .base import Backend
 BATCH_SECONDS = 0.1
 #: Nonces one thread hashes in the first batch, before the speed is known.
 FIRST_BATCH_PER_THREAD = 1 << 16
+#: Work items per thread in a batch; threads take items one at a time (chunk size 1), so a thread
+#: slowed down by other processes holds up the batch by at most one small item.
+ITEMS_PER_THREAD = 4
 #: Result slots per work item; an item that finds more is rerun with room for all.
 ITEM_CAPACITY = 64
 #: Kernel modules under ``minecore/kernels`` whose functions numba caches.
@@ -309,7 +312,7 @@ class NumbaBackend(Backend):
                 while start < end:
                     batch = self._batch_nonces(workers)
                     n = min(batch, end - start)
-                    items = [(0, 1, s, c) for s, c in _split(start, n, threads, self.lanes)]
+                    items = [(0, 1, s, c) for s, c in _split(start, n, threads * ITEMS_PER_THREAD, self.lanes)]
                     found.extend((versions[i], nonce) for i, nonce in self._run(scan, mids, tail, target_words, items, workers))
                     start += n
                 v += 1
@@ -318,7 +321,7 @@ class NumbaBackend(Backend):
                 group = min(n_versions - v, max(1, batch // count))
                 versions = versions_of(v, v + group)
                 mids = scan.version_midstates(block0, np.array(versions, dtype=np.uint32))
-                items = [(lo, lo + c, nonce_start, count) for lo, c in _split(0, group, threads, 1)]
+                items = [(lo, lo + c, nonce_start, count) for lo, c in _split(0, group, threads * ITEMS_PER_THREAD, 1)]
                 found.extend((versions[i], nonce) for i, nonce in self._run(scan, mids, tail, target_words, items, workers))
                 v += group
         return found
@@ -359,10 +362,15 @@ class NumbaBackend(Backend):
                 kernel(*args)
             return
         numba = self._numba
-        numba.set_num_threads(workers)  # thread-local in numba: other threads' scans keep theirs
-        if self._threading_layer() in (None, "workqueue"):
-            # the workqueue layer aborts on concurrent parallel launches; serialise them
-            with self._launch_lock:
+        # both settings are thread-local in numba: scans from other threads keep theirs
+        numba.set_num_threads(workers)
+        chunksize = numba.set_parallel_chunksize(1)
+        try:
+            if self._threading_layer() in (None, "workqueue"):
+                # the workqueue layer aborts on concurrent parallel launches; serialise them
+                with self._launch_lock:
+                    kernel(*args)
+            else:
                 kernel(*args)
-        else:
-            kernel(*args)
+        finally:
+            numba.set_parallel_chunksize(chunksize)

@@ -352,3 +352,20 @@ def test_replacement_roi_and_irr():
     ro = E.compare(Scenario(lot, (dead,), site=dear, projection=FLAT, horizon_days=365)).options[0]
     assert ro.irr_per_year is None and ro.payback_day is None and ro.roi == pytest.approx(-1.0)
     assert json.loads(json.dumps(ro.summary()))["irr_per_year"] is None
+
+
+def test_machines_after_each_strategy_and_uncapped_dispatch():
+    """machines_after: redeploying keeps the 100 seized S21, replacing adds the US-1 units, partial keeps half;
+    selling keeps none. Uncapped dispatch (site_cap_mw=None) runs every profitable unit and the cap costs 0."""
+    res = E.compare(_scenario())
+    by = {o.label: res.machines_after(o) for o in res.outcomes}
+    assert [(s.name, n) for s, n, _ in by["wait_and_redeploy"]] == [("S21", 100)]
+    assert by["sell_on_release"] == () and by["abandon"] == ()
+    rep = by["replace_now:US-1"]
+    assert [(s.name, n) for s, n, _ in rep] == [("US-1", res.options[0].units)]
+    assert [(s.name, n) for s, n, _ in by["replace_and_redeploy:US-1"]] == [("US-1", res.options[0].units), ("S21", 100)]
+    assert dict((s.name, n) for s, n, _ in by["partial_replace:US-1"])["S21"] == 50
+    plan = E.dispatch_under_cap(list(by["replace_and_redeploy:US-1"]), None, OperatingCosts(), FLAT)
+    assert plan.site_cap_mw is None and plan.cost_of_cap_usd_per_day == 0.0
+    assert [r["label"] for r in plan.rows] == ["replacement US-1", "seized S21"]  # 16.9 J/TH before 17.5 J/TH
+    assert all(r["units_on"] == r["units"] for r in plan.rows)

@@ -83,10 +83,11 @@ def test_schema_rejects_a_renamed_key(doc):
 
 def test_json_keys_are_pinned(doc):
     """The stable schema: renaming any of these keys needs a SCHEMA_VERSION bump and this list updated."""
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.0"
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.1"  # 1.1 added "dispatch"
     assert list(doc)[0] == "schema_version"
     assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
-                        "hold_cost_total_usd", "breakeven", "emulation", "warnings"}
+                        "hold_cost_total_usd", "breakeven", "emulation", "dispatch", "warnings"}
+    assert doc["dispatch"] is None  # the default scenario has no [[fleet]] and no site power cap
     assert set(doc["lots"][0]["options"][0]) == {
         "name", "kind", "model", "units", "hashrate_ths", "power_mw", "efficiency_j_per_th", "unit_price_usd",
         "tariff_rate", "capex_usd", "daily_margin_usd", "payback_days", "npv_usd", "breakeven_power_usd_per_kwh",

@@ -25,14 +25,16 @@ from .tariffs import TariffTable
 
 @dataclass(frozen=True)
 class DispatchPlan:
-    """rows: per model (model, units, units_on, break_even_power_price_usd_per_kwh, power_mw_on, margin_usd_per_day);
-    cost_of_cap_usd_per_day: margin lost to the cap [USD/day]."""
+    """rows: per fleet entry, best break-even first (label, model, units, units_on, profitable,
+    break_even_power_price_usd_per_kwh, power_mw_on, margin_usd_per_day_per_unit, margin_usd_per_day);
+    site_cap_mw: the cap [MW] (None = uncapped); cost_of_cap_usd_per_day: margin lost to the cap [USD/day]."""
 
-    site_cap_mw: float
+    site_cap_mw: float | None
     rows: tuple[dict[str, Any], ...]
     margin_usd_per_day: float
     uncapped_margin_usd_per_day: float
     power_mw_on: float
+    uncapped_power_mw: float = 0.0  #: facility power of every profitable unit [MW]
 
     @property
     def cost_of_cap_usd_per_day(self) -> float:
@@ -44,34 +46,43 @@ class DispatchPlan:
         return pd.DataFrame(list(self.rows))
 
 
-def dispatch_under_cap(fleet: Sequence[tuple[MachineSpec | Any, int]], site_cap_mw: float,
+def dispatch_under_cap(fleet: Sequence[tuple[Any, ...]], site_cap_mw: float | None,
                        site: OperatingCosts | None = None, projection: NetworkProjection | None = None) -> DispatchPlan:
-    """Choose units to run under ``site_cap_mw`` [MW of facility power = wall W x PUE], on today's hashprice."""
+    """Choose units to run under ``site_cap_mw`` [MW of facility power = wall W x PUE], on today's hashprice.
+
+    ``fleet``: ``(machine, units)`` or ``(machine, units, label)`` entries (machine: spec, catalog model or name;
+    the label, default the model name, tells apart entries of the same model). ``site_cap_mw=None``: no cap
+    (every profitable unit runs; the cost of the cap is 0).
+    """
     site = site or OperatingCosts()
     projection = projection or NetworkProjection()
-    cap_w = positive("site_cap_mw", site_cap_mw) * 1e6
+    cap_w = math.inf if site_cap_mw is None else positive("site_cap_mw", site_cap_mw) * 1e6
     entries = []
-    for machine, units in fleet:
+    for entry in fleet:
+        machine, units = entry[0], entry[1]
         spec = resolve_spec(machine)
-        n = count(f"{spec.name} units", units, minimum=0)
+        label = str(entry[2]) if len(entry) > 2 else spec.name
+        n = count(f"{label} units", units, minimum=0)
         d = unit_daily(spec, site, projection, 1)
         be = break_even_power_price_usd_per_kwh(spec, site, float(d.hashprice_usd_per_th_day[0]))
-        entries.append((spec, n, be, float(d.margin_usd[0])))
+        entries.append((spec, n, be, float(d.margin_usd[0]), label))
     entries.sort(key=lambda e: -e[2])
     left = cap_w
-    rows, total, uncapped, mw = [], 0.0, 0.0, 0.0
-    for spec, n, be, margin in entries:
+    rows, total, uncapped, mw, mw_all = [], 0.0, 0.0, 0.0, 0.0
+    for spec, n, be, margin, label in entries:
         profitable = be > site.power_price_usd_per_kwh
         per_unit_w = spec.power_w * site.pue
-        on = min(n, int(left // per_unit_w)) if profitable else 0
+        on = (n if math.isinf(left) else min(n, int(left // per_unit_w))) if profitable else 0
         left -= on * per_unit_w
         total += on * margin
         uncapped += n * margin if profitable else 0.0
         mw += on * per_unit_w / 1e6
-        rows.append({"model": spec.name, "units": n, "units_on": on, "break_even_power_price_usd_per_kwh": be,
+        mw_all += n * per_unit_w / 1e6 if profitable else 0.0
+        rows.append({"label": label, "model": spec.name, "units": n, "units_on": on, "profitable": profitable,
+                     "break_even_power_price_usd_per_kwh": be,
                      "power_mw_on": on * per_unit_w / 1e6, "margin_usd_per_day_per_unit": margin,
                      "margin_usd_per_day": on * margin})
-    return DispatchPlan(site_cap_mw, tuple(rows), total, uncapped, mw)
+    return DispatchPlan(site_cap_mw, tuple(rows), total, uncapped, mw, mw_all)
 
 
 @dataclass(frozen=True)

@@ -434,6 +434,27 @@ class DecisionResult:
                 return o
         raise InvalidInputError(f"no outcome for {strategy.value}{'' if option is None else ':' + option}")
 
+    def machines_after(self, outcome: StrategyOutcome | None = None) -> tuple[tuple[MachineSpec, int, str], ...]:
+        """Machines that run at the site once the lot is released and replacements delivered, under ``outcome``
+        (default: the winner), as ``(spec, units, label)`` for
+        :func:`~minecore.economics.fleet.dispatch_under_cap`.
+
+        Redeploying strategies keep the seized units (``partial_replace`` keeps ``round((1 - f) x units)``);
+        replacing strategies add the replacement units; selling and abandoning keep none.
+        """
+        o = outcome or self.winner
+        lot = self.scenario.lot
+        out: list[tuple[MachineSpec, int, str]] = []
+        if o.option is not None and o.replacement_units > 0:
+            ro = next(r for r in self.options if r.name == o.option)
+            out.append((ro.option.machine, o.replacement_units, f"replacement {ro.name}"))
+        seized = {Strategy.WAIT_AND_REDEPLOY: lot.units, Strategy.REPLACE_AND_REDEPLOY: lot.units,
+                  Strategy.PARTIAL_REPLACE: int(round((1.0 - self.scenario.partial_fraction) * lot.units))}
+        n = seized.get(o.strategy, 0)
+        if n > 0:
+            out.append((lot.machine, n, f"seized {lot.machine.name}"))
+        return tuple(out)
+
     def to_dataframe(self):
         """One row per strategy, best first."""
         import pandas as pd

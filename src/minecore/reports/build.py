@@ -194,7 +194,7 @@ def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any],
 # ------------------------------------------------------------------------------------------ per lot
 
 
-def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> M.LotReport:
+def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> tuple[M.LotReport, Any]:
     from ..economics.seizure import compare, sensitivity
 
     spec = sc.seized[i]
@@ -276,13 +276,41 @@ def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> M.
         series.append(M.CashSeries(o.label, names[o.label][0], tuple(idx), tuple(float(cum[j]) for j in idx)))
 
     exp_day = res.expected_release_day
-    return M.LotReport(
+    return (M.LotReport(
         lot=spec.name, model=lot.machine.name, units=lot.units, days_held=res.days_held,
         expected_release_day=exp_day if exp_day == exp_day else None,
         release_within_horizon_probability=res.release_within_horizon_probability,
         forfeiture_probability=res.forfeiture_probability, hold_cost=hold, options=tuple(options),
         strategies=strategies, recommendation=rec, sensitivity=tuple(sens_rows), monte_carlo=mc_summary,
-        cash_series=tuple(series))
+        cash_series=tuple(series)), res)
+
+
+def _dispatch(sc: Scenario, catalog: Any, results: list[Any], site: Any, projection: Any) -> M.SiteDispatch | None:
+    """Site dispatch under the power cap: the scenario's fleet plus what each lot's recommendation runs."""
+    if not sc.fleet and sc.site.power_cap_mw is None:
+        return None
+    from ..economics.fleet import dispatch_under_cap
+    from ..economics.machine import MachineSpec
+
+    entries: list[tuple[Any, int, str]] = []
+    for f in sc.fleet:
+        m = catalog.get(f.model)
+        # tariffs do not matter for machines already owned, so a missing country of assembly is fine here
+        spec = MachineSpec(m.name, m.hashrate_ths, m.power_w, m.price_usd, m.assembly_country or "n/a (owned)",
+                           key=m.key, unverified=tuple(m.unverified))
+        entries.append((spec, f.count, "fleet"))
+    for lot_spec, res in zip(sc.seized, results):
+        entries += [(spec, n, f"{lot_spec.name}: {label}") for spec, n, label in res.machines_after()]
+    plan = dispatch_under_cap(entries, sc.site.power_cap_mw, site, projection)
+    rows = tuple(M.DispatchRow(label=r["label"], model=r["model"], units=r["units"], units_on=r["units_on"],
+                               profitable=r["profitable"],
+                               breakeven_power_usd_per_kwh=r["break_even_power_price_usd_per_kwh"],
+                               power_mw_on=r["power_mw_on"], margin_usd_per_day=r["margin_usd_per_day"])
+                 for r in plan.rows)
+    return M.SiteDispatch(site_cap_mw=plan.site_cap_mw, rows=rows, power_mw_on=plan.power_mw_on,
+                          uncapped_power_mw=plan.uncapped_power_mw, margin_usd_per_day=plan.margin_usd_per_day,
+                          uncapped_margin_usd_per_day=plan.uncapped_margin_usd_per_day,
+                          cost_of_cap_usd_per_day=plan.cost_of_cap_usd_per_day)
 
 
 def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], progress: ProgressFactory,
@@ -363,7 +391,9 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
     econ = [_economics_scenario(sc, i, catalog, projection, site) for i in range(len(sc.seized))]
     tariffs = default_tariffs()
     inputs = _inputs(sc, snapshot, hp, catalog, econ, tariffs)
-    lots = tuple(_lot_report(sc, i, esc, progress) for i, esc in enumerate(econ))
+    decided = [_lot_report(sc, i, esc, progress) for i, esc in enumerate(econ)]
+    lots = tuple(lr for lr, _res in decided)
+    dispatch = _dispatch(sc, catalog, [res for _lr, res in decided], site, projection)
 
     plan = tuple(M.PlanRow(lot=lr.lot, strategy_key=lr.recommendation.strategy_key,
                            strategy_name=lr.recommendation.strategy_name,
@@ -390,4 +420,4 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
         plan_expected_npv_usd=sum(p.expected_npv_usd for p in plan),
         hold_cost_total_usd=sum(lr.hold_cost.total_usd for lr in lots),
         breakeven=tuple(sorted(breakeven.values(), key=lambda b: b.breakeven_power_usd_per_kwh)),
-        emulation=emulation, warnings=tuple(warnings))
+        emulation=emulation, dispatch=dispatch, warnings=tuple(warnings))

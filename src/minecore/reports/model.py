@@ -14,7 +14,7 @@ from typing import Any
 
 #: Version of the JSON document :func:`minecore.reports.render_json.report_to_dict` writes.
 #: Bump the major number when a key is renamed or removed, the minor when one is added.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -291,11 +291,53 @@ class BreakEvenRow:
 
 
 @dataclass(frozen=True)
-class Report:
-    """The whole report. ``emulation`` is None unless ``--emulate`` was given.
+class DispatchRow:
+    """One group of machines under the site power cap, best break-even first.
 
-    plan_expected_npv_usd [USD] is the sum over lots of each lot's recommended strategy (lots are decided
-    independently); hold_cost_total_usd [USD] sums the lots' hold costs.
+    label : where the units come from (``fleet``, ``LOT: seized MODEL``, ``LOT: replacement OPTION``);
+    units / units_on : owned and running under the cap; profitable : break-even above the power price;
+    breakeven_power_usd_per_kwh [USD/kWh]; power_mw_on [MW of facility power, wall x PUE];
+    margin_usd_per_day [USD/day] of the running units at today's hashprice.
+    """
+
+    label: str
+    model: str
+    units: int
+    units_on: int
+    profitable: bool
+    breakeven_power_usd_per_kwh: float
+    power_mw_on: float
+    margin_usd_per_day: float
+
+
+@dataclass(frozen=True)
+class SiteDispatch:
+    """Which machines run under the site power cap, from :func:`minecore.economics.fleet.dispatch_under_cap`.
+
+    The site holds the scenario's ``[[fleet]]`` plus, per lot, the machines its recommended strategy keeps or
+    buys (after release and delivery), valued at today's hashprice. site_cap_mw [MW] (None = no cap);
+    power_mw_on [MW] running; uncapped_power_mw [MW] every profitable unit would draw;
+    cost_of_cap_usd_per_day [USD/day] = margin of every profitable unit minus margin under the cap.
+    """
+
+    site_cap_mw: float | None
+    rows: tuple[DispatchRow, ...]
+    power_mw_on: float
+    uncapped_power_mw: float
+    margin_usd_per_day: float
+    uncapped_margin_usd_per_day: float
+    cost_of_cap_usd_per_day: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole report. ``emulation`` is None unless ``--emulate`` was given; ``dispatch`` is None unless the
+    scenario has a ``[[fleet]]`` or a site ``power_cap_mw``.
+
+    plan_expected_npv_usd [USD] is the sum over lots of each lot's recommended strategy: each lot is decided
+    per lot (the economics compares one lot at a time; lots do not share a budget or the site cap in that
+    decision), so the total is a sum of per-lot decisions, not a jointly optimised plan.
+    hold_cost_total_usd [USD] sums the lots' hold costs.
     """
 
     title: str
@@ -307,6 +349,7 @@ class Report:
     hold_cost_total_usd: float
     breakeven: tuple[BreakEvenRow, ...]
     emulation: EmulationSummary | None = None
+    dispatch: SiteDispatch | None = None
     warnings: tuple[str, ...] = field(default=())
     schema_version: str = SCHEMA_VERSION
 

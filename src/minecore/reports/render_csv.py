@@ -2,7 +2,7 @@
 
 Columns: ``section, item, metric, value, unit``. ``section`` is one of ``report``, ``inputs``,
 ``models``, ``plan``, ``hold_cost``, ``breakeven``, ``lots``, ``options``, ``strategies``,
-``recommendation``, ``sensitivity``, ``monte_carlo``, ``emulation``, ``warnings``; ``item`` names the row
+``recommendation``, ``sensitivity``, ``monte_carlo``, ``dispatch``, ``emulation``, ``warnings``; ``item`` names the row
 inside the section (``LOT/option name``, ``LOT/strategy key``...); ``metric`` is
 the JSON key; ``unit`` is read from the key's suffix. Load and pivot it with pandas::
 
@@ -100,6 +100,11 @@ def tidy_rows(report: _m.Report) -> list[tuple]:
                 rows.append(("monte_carlo", f"{name}/settings", fig["name"], fig["value"], fig["unit"]))
             for r in mc["rows"]:
                 rows += _rows_of("monte_carlo", f"{name}/{r['strategy_key']}", r)
+    dp = d["dispatch"]
+    if dp is not None:
+        rows += _rows_of("dispatch", "site", dp)
+        for r in dp["rows"]:
+            rows += _rows_of("dispatch", r["label"] if r["label"] != "fleet" else f"fleet/{r['model']}", r)
     em = d["emulation"]
     if em is not None:
         rows += _rows_of("emulation", "machine", em)

@@ -197,6 +197,26 @@ def _monte_carlo(lot: _m.LotReport, out: list[Any]) -> None:
     out.append(t)
 
 
+def _dispatch(report: _m.Report, out: list[Any]) -> None:
+    d = report.dispatch
+    if d is None:
+        return
+    cap = f"{fmt.number(d.site_cap_mw, 2)} MW cap" if d.site_cap_mw is not None else "no power cap"
+    t = _table(f"Site dispatch, {cap}: fleet + each lot's recommendation, best break-even first",
+               caption=f"running {fmt.number(d.power_mw_on, 2)} MW of {fmt.number(d.uncapped_power_mw, 2)} MW "
+                       f"profitable (facility power, wall x PUE) at today's hashprice; margin "
+                       f"{fmt.usd(d.margin_usd_per_day)}/d; the cap costs {fmt.usd(d.cost_of_cap_usd_per_day)}/d")
+    for name, just in (("machines", "left"), ("units", "right"), ("running", "right"), ("break-even power", "right"),
+                       ("MW on", "right"), ("margin", "right")):
+        t.add_column(name, justify=just, overflow="fold")
+    for r in d.rows:
+        running = fmt.number(r.units_on) if r.profitable else "0 (unprofitable)"
+        t.add_row(_x(f"{r.label}: {r.model}" if r.label == "fleet" else r.label), fmt.number(r.units), running,
+                  fmt.usd_per_kwh(r.breakeven_power_usd_per_kwh) + "/kWh", fmt.number(r.power_mw_on, 2),
+                  fmt.usd(r.margin_usd_per_day) + "/d")
+    out.append(t)
+
+
 def _emulation(report: _m.Report, out: list[Any]) -> None:
     em = report.emulation
     if em is None:
@@ -229,6 +249,7 @@ def render_table(report: _m.Report, console=None) -> None:
         _strategies(lot, parts)
         _sensitivity(lot, parts)
         _monte_carlo(lot, parts)
+    _dispatch(report, parts)
     _emulation(report, parts)
     console.print(f"[bold]{_x(report.title)}[/bold]")
     for w in report.warnings:

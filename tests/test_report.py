@@ -183,3 +183,14 @@ def test_option_roi_and_irr_come_from_economics(report, econ):
         for row, ro in zip(repl, res.options):
             assert (row.roi, row.irr_per_year) == (ro.roi, ro.irr_per_year)
             assert math.isfinite(row.roi) and math.isfinite(row.irr_per_year)
+
+
+def test_plan_total_is_labelled_as_a_sum_of_per_lot_decisions(report):
+    """Two lots: the plan total is the sum of each lot's winner, and every format says it was decided per lot."""
+    from minecore.reports.render_csv import render_csv
+    from minecore.reports.render_html import render_html
+
+    assert report.plan_expected_npv_usd == sum(lot.recommendation.expected_npv_usd for lot in report.lots)
+    assert "each lot decided per lot" in render_text(report, width=200)
+    assert "each lot decided per lot" in render_html(report)
+    assert "each lot is decided per lot" in render_csv(report)

@@ -78,7 +78,9 @@ def tidy_rows(report: _m.Report) -> list[tuple]:
         rows.append(("models", m["name"], "unverified_fields", ";".join(m["unverified_fields"]), ""))
     for p in d["plan"]:
         rows += _rows_of("plan", p["lot"], p)
+    # the sum of each lot's winner: lots are decided per lot, not as one joint plan
     rows.append(("plan", "total", "plan_expected_npv_usd", d["plan_expected_npv_usd"], "USD"))
+    rows.append(("plan", "total", "note", "sum of each lot's recommended strategy; each lot is decided per lot", ""))
     rows.append(("hold_cost", "total", "hold_cost_total_usd", d["hold_cost_total_usd"], "USD"))
     for b in d["breakeven"]:
         rows += _rows_of("breakeven", b["model"], b)

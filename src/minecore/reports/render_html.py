@@ -132,8 +132,8 @@ def _plan(r: _m.Report) -> str:
                   else "")
         items.append(f"<li><strong>{_e(p.lot)}</strong>: <span class=\"win\">{_e(p.strategy_name)}</span> "
                      f"(expected NPV {_e(fmt.usd(p.expected_npv_usd))}{_e(margin)})</li>")
-    total = (f"<p>Plan total expected NPV <strong>{_e(fmt.usd(r.plan_expected_npv_usd))}</strong> (lots decided "
-             "independently).</p>" if len(r.plan) > 1 else "")
+    total = ("<p>Plan total (sum of the per-lot winners; each lot decided per lot, not jointly): "
+             f"<strong>{_e(fmt.usd(r.plan_expected_npv_usd))}</strong> expected NPV.</p>" if len(r.plan) > 1 else "")
     return f'<div class="decision"><ul>{"".join(items)}</ul>{total}</div>'
 
 

@@ -141,8 +141,8 @@ def _plan(report: _m.Report, out: list[Any]) -> None:
         lines.append(f"[bold]{_x(p.lot)}[/bold]: [bold green]{_x(p.strategy_name)}[/bold green] "
                      f"(expected NPV {fmt.usd(p.expected_npv_usd)}{margin})")
     if len(report.plan) > 1:
-        lines.append(f"Plan total expected NPV: [bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] "
-                     "(lots decided independently)")
+        lines.append(f"Plan total (sum of the per-lot winners; each lot decided per lot, not jointly): "
+                     f"[bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] expected NPV")
     out.append(Panel("\n".join(lines), title="Recommendation", title_align="left", border_style="green", expand=False))
 
 

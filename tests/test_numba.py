@@ -197,14 +197,16 @@ def test_kernels_run_as_plain_python_under_disable_jit(block_headers):
         """
     result = run_python(code, {"NUMBA_DISABLE_JIT": "1"})
     assert result.returncode == 0, result.stderr
-    # run_python has no -W flag; rerun the digest part with warnings as errors
+    # run_python has no -W flag; rerun a digest and a scan with warnings as errors
     strict = subprocess.run(
         [sys.executable, "-W", "error", "-c", "from minecore.backends.numba_backend import NumbaBackend;"
-         "print(NumbaBackend().sha256d(b'x' * 70).hex())"],
+         "b = NumbaBackend(); print(b.sha256d(b'x' * 70).hex(), b.scan_nonces(bytes(76), 1 << 255, 0, 5, 2))"],
         env={**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": SRC}, capture_output=True, text=True, timeout=300,
     )
     assert strict.returncode == 0, strict.stderr
-    assert strict.stdout.strip() == sha256d_hashlib(b"x" * 70).hex()
+    digest, nonces = strict.stdout.strip().split(" ", 1)
+    assert digest == sha256d_hashlib(b"x" * 70).hex()
+    assert nonces == str(reference(bytes(76), 1 << 255, 0, 5))
 
     out = json.loads(result.stdout)
     assert out["window"] == [genesis["nonce"]]
@@ -370,3 +372,13 @@ def test_ctrl_c_stops_a_long_scan():
             child.kill()
     assert child.returncode == 0, err
     assert out.startswith("interrupted"), out
+
+
+def test_scan_leaves_the_callers_numba_thread_settings_alone(numba_backend_obj):
+    """The backend sets numba's (thread-local) thread count and chunk size for its own launches only."""
+    import numba
+
+    before = (numba.get_num_threads(), numba.get_parallel_chunksize())
+    assert numba_backend_obj.scan_nonces(bytes(76), ALL, 10, 40, 1) == list(range(10, 50))
+    assert numba_backend_obj.scan_nonces(bytes(76), ALL, 10, 40, 7) == list(range(10, 50))
+    assert (numba.get_num_threads(), numba.get_parallel_chunksize()) == before

@@ -291,6 +291,11 @@ class NumbaBackend(Backend):
         """Every winning (version, nonce), version-major, for versions ``versions_of(0, n_versions)``."""
         if count <= 0 or n_versions <= 0 or target < 0:
             return []
+        # np.uint32 arithmetic wraps silently in compiled code; as Python (NUMBA_DISABLE_JIT) NumPy warns
+        with self._np.errstate(over="ignore"):
+            return self._scan_batches(header76, target, versions_of, n_versions, nonce_start, count, threads)
+
+    def _scan_batches(self, header76, target, versions_of, n_versions, nonce_start, count, threads):
         np = self._np
         scan = self._scan
         block0 = np.array(struct.unpack(">16I", header76[:64]), dtype=np.uint32)
@@ -356,13 +361,12 @@ class NumbaBackend(Backend):
         return out
 
     def _launch(self, kernel, workers, *args):
-        np = self._np
         if self._jit_disabled():
-            with np.errstate(over="ignore"):
-                kernel(*args)
+            kernel(*args)
             return
         numba = self._numba
-        # both settings are thread-local in numba: scans from other threads keep theirs
+        # both settings are thread-local in numba (scans from other threads keep theirs); restored after
+        num_threads = numba.get_num_threads()
         numba.set_num_threads(workers)
         chunksize = numba.set_parallel_chunksize(1)
         try:
@@ -374,3 +378,4 @@ class NumbaBackend(Backend):
                 kernel(*args)
         finally:
             numba.set_parallel_chunksize(chunksize)
+            numba.set_num_threads(num_threads)

@@ -1,6 +1,6 @@
 """Terminal rendering with rich: sections of tables that follow the terminal's colour and width.
 
-On consoles narrower than 100 columns the per-option table splits into a hardware table and a money
+On consoles narrower than 120 columns the per-option table splits into a hardware table and a money
 table so that no column is squeezed into unreadable wrapping.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from . import fmt
 from . import model as _m
 
-WIDE = 100  #: columns from which the per-option table is shown in one piece
+WIDE = 120  #: columns from which the per-option table is shown in one piece
 
 
 def _table(title: str, caption: str | None = None):
@@ -141,8 +141,8 @@ def _plan(report: _m.Report, out: list[Any]) -> None:
         lines.append(f"[bold]{_x(p.lot)}[/bold]: [bold green]{_x(p.strategy_name)}[/bold green] "
                      f"(expected NPV {fmt.usd(p.expected_npv_usd)}{margin})")
     if len(report.plan) > 1:
-        lines.append(f"Plan total (sum of the per-lot winners; each lot decided per lot, not jointly): "
-                     f"[bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] expected NPV")
+        lines.append(f"Plan total, the sum of the lots' winners: [bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] "
+                     "expected NPV\n(each lot decided per lot, not as one joint plan)")
     out.append(Panel("\n".join(lines), title="Recommendation", title_align="left", border_style="green", expand=False))
 
 

@@ -1,6 +1,20 @@
 """Compiled Monte Carlo kernel (numba, parallel over paths). Imported only when the numba engine runs.
 
-Same model and counter-based random numbers as :func:`minecore.economics._mc_kernels.run_numpy_dayloop`.
+Same model and counter-based random numbers as :func:`minecore.economics._mc_kernels.run_numpy_dayloop`, so the
+same seed gives the same NPVs (to rounding) as the numpy engines.
+
+Per path, in three tight loops over one thread's scratch buffers (allocated once per parallel task, never per path):
+
+1. the random table indices of every day, four days per splitmix64 hash (a loop numba/LLVM vectorises);
+2. the price/difficulty series ``X[t] = P[t] / D[t]``, a serial product chain, one difficulty epoch at a time, so the
+   epoch branch is out of the daily loop;
+3. per machine model, a branch-free, vectorised sum over the days from its start day. The mode (switch off when
+   unprofitable, with or without a demand-response credit, or always on) is chosen per model outside the day loop;
+   for "always on" the margin is linear in ``X``, so the loop is two dot products with precomputed ``disc * rev``
+   and ``rev`` rows and the constant costs come from suffix sums.
+
+Fixed (and, when always on, power) costs do not depend on the path and are taken off afterwards from suffix sums
+indexed by each path's start day.
 """
 
 from __future__ import annotations
@@ -8,7 +22,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._mc_kernels import C_CTR, C_GOLD, C_M1, C_M2, C_PATH, EPOCH_DAYS, MASK16, S4, S16, S27, S30, S31
+from ._mc_kernels import C_CTR, C_GOLD, C_M1, C_M2, C_PATH, EPOCH_DAYS, MASK16, S4, S16, S27, S30, S31, TABLE_SIZE
+
+MODE_SHUTDOWN, MODE_SHUTDOWN_DR, MODE_LINEAR = 0, 1, 2
+S32, S48 = np.uint64(32), np.uint64(48)
+NO_DRAW = TABLE_SIZE  #: index of the extra table row (factor 1, quantile 0) used for day 0
 
 
 @njit(inline="always")
@@ -19,86 +37,148 @@ def _mix(x):
     return z ^ (z >> S31)
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def _run(key_p, key_d, ztab, etab, p0, d0, g_e, s_e, rho, rev, var, dr, fixed, start, disc, shutdown):
-    # rev/var/dr/fixed: (M, H) rows; start: (M, n)
-    M, n = start.shape
+@njit(inline="always")
+def _draw_indices(idx, up, Q):
+    """Table index of every day of one path: day t uses 16 bits (t & 3) of hash (t >> 2); day 0 draws nothing."""
+    for q in range(Q):
+        h = _mix(up + np.uint64(q) * C_CTR)
+        idx[4 * q] = np.uint16((h & MASK16) >> S4)
+        idx[4 * q + 1] = np.uint16(((h >> S16) & MASK16) >> S4)
+        idx[4 * q + 2] = np.uint16(((h >> S32) & MASK16) >> S4)
+        idx[4 * q + 3] = np.uint16((h >> S48) >> S4)
+    idx[0] = NO_DRAW
+
+
+@njit(inline="always")
+def _epoch_step(ud, e0, lnD, S, ztab, g_e, s_e, kz, rr):
+    """ln D after the epoch that starts on day e0, from the last epoch's price shocks S and a fresh draw."""
+    hd = _mix(ud + np.uint64(e0 // EPOCH_DAYS) * C_CTR)
+    return lnD + g_e + s_e * (kz * S + rr * ztab[np.uint64((hd & MASK16) >> S4)])
+
+
+@njit(inline="always")
+def _accumulate(pv, cash, p, X, rev, var, dr, drev, disc, mode, start):
+    """pv[m, p], cash[m, p] = discounted and plain sums of model m's daily margin from its start day on."""
+    M = start.shape[0]
     H = disc.size
-    # fixed costs do not depend on the path: suffix sums from each start day
-    fx_pv = np.zeros((M, H + 1))
-    fx_cash = np.zeros((M, H + 1))
-    has_dr = np.zeros(M, dtype=np.bool_)
     for m in range(M):
-        for t in range(H - 1, -1, -1):
-            fx_pv[m, t] = fx_pv[m, t + 1] + disc[t] * fixed[m, t]
-            fx_cash[m, t] = fx_cash[m, t + 1] + fixed[m, t]
-            if dr[m, t] != 0.0:
-                has_dr[m] = True
-    pv = np.zeros((M, n))
-    cash = np.zeros((M, n))
+        s0 = start[m, p]
+        L = H - s0  # loops run from 0 over views, so numba emits no negative-index wraparound
+        xs = X[s0:]
+        ds = disc[s0:]
+        rv = rev[m, s0:]
+        a_pv = 0.0
+        a_cash = 0.0
+        if mode[m] == MODE_SHUTDOWN:
+            vr = var[m, s0:]
+            for t in range(L):
+                v = max(rv[t] * xs[t] - vr[t], 0.0)
+                a_pv += ds[t] * v
+                a_cash += v
+        elif mode[m] == MODE_SHUTDOWN_DR:
+            vr = var[m, s0:]
+            dd = dr[m, s0:]
+            for t in range(L):
+                v = rv[t] * xs[t] - vr[t]
+                v = v + dd[t] if v >= 0.0 else 0.0
+                a_pv += ds[t] * v
+                a_cash += v
+        else:  # always on: linear in X; the constant costs are taken off by the caller
+            drv = drev[m, s0:]
+            for t in range(L):
+                a_pv += drv[t] * xs[t]
+                a_cash += rv[t] * xs[t]
+        pv[m, p] = a_pv
+        cash[m, p] = a_cash
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _run(key_p, key_d, etab, ztab, p0, lnd0, g_e, s_e, rho, rev, var, dr, drev, disc, mode, start, n_tasks):
+    # etab/ztab: daily price factor and normal quantile per table index (plus the NO_DRAW row);
+    # rev/var/dr/drev: (M, H) rows; start[m, p] clipped to [0, H]
+    n = start.shape[1]
+    H = disc.size
+    Q = (H + 3) // 4
+    pv = np.empty((start.shape[0], n))
+    cash = np.empty((start.shape[0], n))
     rr = np.sqrt(max(1.0 - rho * rho, 0.0))
-    sq = np.sqrt(float(EPOCH_DAYS))
-    for p in prange(n):
-        up = np.uint64(p) * C_PATH
-        X = np.empty(H)
-        P = p0
-        lnD = np.log(d0)
-        invD = np.exp(-lnD)
-        S = 0.0
-        h = np.uint64(0)
-        X[0] = P * invD
-        e_next = EPOCH_DAYS
-        for t in range(1, H):
-            if t == e_next:
-                hd = _mix(key_d + up + np.uint64(t // EPOCH_DAYS) * C_CTR)
-                zi = ztab[np.intp((hd & MASK16) >> S4)]
-                lnD += g_e + s_e * (rho * S / sq + rr * zi)
-                invD = np.exp(-lnD)
-                S = 0.0
-                e_next += EPOCH_DAYS
-            r = t & 3
-            if r == 0 or t == 1:
-                h = _mix(key_p + up + np.uint64(t >> 2) * C_CTR)
-            i = np.intp(((h >> (S16 * np.uint64(r))) & MASK16) >> S4)
-            P *= etab[i]
-            S += ztab[i]
-            X[t] = P * invD
-        for m in range(M):
-            a_pv = 0.0
-            a_cash = 0.0
-            rv = rev[m]
-            vr = var[m]
-            dd = dr[m]
-            s0 = start[m, p]
-            if s0 >= H:
-                pv[m, p] = 0.0
-                cash[m, p] = 0.0
-                continue
-            if shutdown and not has_dr[m]:
-                for t in range(s0, H):
-                    v = max(rv[t] * X[t] - vr[t], 0.0)
-                    a_pv += disc[t] * v
-                    a_cash += v
-            elif shutdown:
-                for t in range(s0, H):
-                    v = rv[t] * X[t] - vr[t]
-                    v = v + dd[t] if v > 0.0 else 0.0
-                    a_pv += disc[t] * v
-                    a_cash += v
-            else:
-                for t in range(s0, H):
-                    v = rv[t] * X[t] - vr[t] + dd[t]
-                    a_pv += disc[t] * v
-                    a_cash += v
-            a_pv -= fx_pv[m, s0]
-            a_cash -= fx_cash[m, s0]
-            pv[m, p] = a_pv
-            cash[m, p] = a_cash
+    kz = rho / np.sqrt(float(EPOCH_DAYS))
+    n_pairs = (n + 1) // 2
+    for task in prange(n_tasks):
+        # scratch for two paths, allocated once per task
+        Xa = np.empty(H)
+        Xb = np.empty(H)
+        ia_ = np.empty(4 * Q, dtype=np.uint16)
+        ib_ = np.empty(4 * Q, dtype=np.uint16)
+        for pair in range(task * n_pairs // n_tasks, (task + 1) * n_pairs // n_tasks):
+            pa = 2 * pair
+            pb = pa + 1  # may be n (an odd count): simulated, not stored
+            _draw_indices(ia_, key_p + np.uint64(pa) * C_PATH, Q)
+            _draw_indices(ib_, key_p + np.uint64(pb) * C_PATH, Q)
+            uda = key_d + np.uint64(pa) * C_PATH
+            udb = key_d + np.uint64(pb) * C_PATH
+            # two independent product chains side by side, one difficulty epoch at a time
+            Pa = p0
+            Pb = p0
+            lnDa = lnd0
+            lnDb = lnd0
+            Sa = 0.0
+            Sb = 0.0
+            for e0 in range(0, H, EPOCH_DAYS):
+                if e0 > 0:
+                    lnDa = _epoch_step(uda, e0, lnDa, Sa, ztab, g_e, s_e, kz, rr)
+                    lnDb = _epoch_step(udb, e0, lnDb, Sb, ztab, g_e, s_e, kz, rr)
+                    Sa = 0.0
+                    Sb = 0.0
+                invDa = np.exp(-lnDa)
+                invDb = np.exp(-lnDb)
+                ia = ia_[e0:]
+                ib = ib_[e0:]
+                xa = Xa[e0:]
+                xb = Xb[e0:]
+                for j in range(min(EPOCH_DAYS, H - e0)):
+                    i = ia[j]
+                    k = ib[j]
+                    Pa *= etab[i]
+                    Pb *= etab[k]
+                    Sa += ztab[i]
+                    Sb += ztab[k]
+                    xa[j] = Pa * invDa
+                    xb[j] = Pb * invDb
+            _accumulate(pv, cash, pa, Xa, rev, var, dr, drev, disc, mode, start)
+            if pb < n:
+                _accumulate(pv, cash, pb, Xb, rev, var, dr, drev, disc, mode, start)
     return pv, cash
 
 
+def _suffix(rows: np.ndarray) -> np.ndarray:
+    """out[m, s] = sum over t >= s of rows[m, t]; out[m, H] = 0."""
+    out = np.zeros((rows.shape[0], rows.shape[1] + 1))
+    out[:, :-1] = np.cumsum(rows[:, ::-1], axis=1)[:, ::-1]
+    return out
+
+
 def run_numba(key_p, key_d, ztab, etab, p0, d0, g_e, s_e, rho, rev, var, dr, fixed, start, disc, shutdown):
-    """Same signature and result as the numpy engines."""
+    """Same signature and result as the numpy engines (pv[m, p], cash[m, p])."""
+    import numba
+
+    M, n = start.shape
+    H = disc.size
     c = np.ascontiguousarray
-    return _run(key_p, key_d, ztab, etab, float(p0), float(d0), float(g_e), float(s_e), float(rho), c(rev), c(var),
-                c(dr), c(fixed), c(start, dtype=np.int64), c(disc), bool(shutdown))
+    rev, var, dr, fixed, disc = (c(a, dtype=np.float64) for a in (rev, var, dr, fixed, disc))
+    st = c(np.clip(start, 0, H), dtype=np.int64)
+    if shutdown:
+        mode = np.where((dr != 0.0).any(axis=1), MODE_SHUTDOWN_DR, MODE_SHUTDOWN).astype(np.int64)
+        const = fixed
+    else:
+        mode = np.full(M, MODE_LINEAR, dtype=np.int64)
+        const = var - dr + fixed
+    et = c(np.append(etab, 1.0), dtype=np.float64)  # + the NO_DRAW row
+    zt = c(np.append(ztab, 0.0), dtype=np.float64)
+    n_tasks = max(1, min((n + 1) // 2, 8 * numba.get_num_threads()))
+    pv, cash = _run(np.uint64(key_p), np.uint64(key_d), et, zt, float(p0), float(np.log(d0)), float(g_e), float(s_e),
+                    float(rho), rev, var, dr, c(disc * rev), disc, mode, st, n_tasks)
+    rows = np.arange(M)[:, None]
+    pv -= _suffix(disc * const)[rows, st]
+    cash -= _suffix(const)[rows, st]
+    return pv, cash

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -337,7 +338,19 @@ class ResolvedOption:
     payback_day: int | None
     break_even_power_price_usd_per_kwh: float
     roi: float | None = None
-    irr_per_year: float | None = None
+    #: per-unit cash flows [USD]: landed capex (negative) on day 0, the margin of days 0..H-1, salvage on day H
+    unit_cash_flows_usd: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def irr_per_year(self) -> float | None:
+        """Annual IRR (decimal) of :attr:`unit_cash_flows_usd`; None where none exists (computed on first use)."""
+        from .machine import irr
+
+        cf = self.unit_cash_flows_usd
+        if cf is None:
+            return None
+        H = cf.size - 2
+        return irr(cf, np.concatenate([[0.0], np.arange(H, dtype=float), [float(H)]]))
 
     @property
     def name(self) -> str:
@@ -516,7 +529,7 @@ class _Parts:
 
 
 def _resolve_option(opt: ReplacementOption, sc: Scenario, seized_ths: float, disc: np.ndarray) -> tuple[ResolvedOption, Any, float]:
-    from .machine import break_even_power_price_usd_per_kwh, irr
+    from .machine import break_even_power_price_usd_per_kwh
 
     capex = landed_capex(opt.machine, tariffs=sc.tariffs, on=sc.as_of, freight_usd=opt.freight_usd_per_unit,
                          tariff_rate=opt.tariff_rate)
@@ -540,9 +553,8 @@ def _resolve_option(opt: ReplacementOption, sc: Scenario, seized_ths: float, dis
     cost = capex.total_usd
     roi = (float(cash.sum()) + salvage - cost) / cost if cost > 0 else None
     flows = np.concatenate([[-cost], cash, [salvage]])
-    days = np.concatenate([[0.0], np.arange(H, dtype=float), [float(H)]])
     return (ResolvedOption(opt, units, capex, npv_unit, float(daily.margin_usd[0]),
-                           int(idx[0]) + 1 if idx.size else None, be, roi, irr(flows, days)), daily, salvage)
+                           int(idx[0]) + 1 if idx.size else None, be, roi, flows), daily, salvage)
 
 
 def _parts(sc: Scenario) -> _Parts:

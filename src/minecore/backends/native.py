@@ -27,6 +27,8 @@ from .base import Backend
 KNOWN_IMPLS = ("avx512", "shani", "avx2", "portable")
 ENV_IMPL = "MINECORE_NATIVE_IMPL"
 ENV_PURE = "MINECORE_PUREPYTHON"
+#: more threads than this are clamped (each one is an OS thread)
+MAX_THREADS = 256
 
 
 class UnsupportedImplementationError(UnknownImplementationError):
@@ -241,4 +243,4 @@ def _check_threads(threads: object) -> int:
         return os.cpu_count() or 1
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise InvalidInputError(f"threads must be a positive integer, got {threads!r}")
-    return threads
+    return min(threads, MAX_THREADS)

@@ -266,3 +266,26 @@ def test_backends_command_shows_native_paths():
     text = out.stdout
     assert "native" in text and "impls_usable" in text
     json.loads(text)
+
+
+@needs_native
+def test_bench_command_json_schema(capsys):
+    """`minecore bench --json` for one forced path: the documented schema, a positive rate and its ratio."""
+    from minecore.cli.main import main
+
+    rc = main(["bench", "--backend", "native", "--impl", "portable", "--threads", "1", "--seconds", "0.05", "--json"])
+    assert rc == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["hashlib_hashes_per_second"] > 0
+    (row,) = report["results"]
+    assert (row["backend"], row["impl"], row["threads"]) == ("native", "portable", 1)
+    assert row["hashes_per_second"] > 0
+    assert row["ratio_to_hashlib"] == pytest.approx(row["hashes_per_second"] / report["hashlib_hashes_per_second"])
+
+
+def test_bench_command_rejects_bad_options():
+    from minecore.cli.main import main
+
+    assert main(["bench", "--backend", "no-such-backend"]) == 2
+    assert main(["bench", "--seconds", "0"]) == 2
+    assert main(["bench", "--backend", "hashlib", "--impl", "shani"]) == 2

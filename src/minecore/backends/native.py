@@ -178,6 +178,8 @@ class NativeBackend(Backend):
     def sha256d(self, data: bytes) -> bytes:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise InvalidInputError(f"data must be bytes-like, not {type(data).__name__}")
+        if isinstance(data, memoryview) and not data.c_contiguous:
+            data = data.tobytes()
         return self._ext.sha256d(data)
 
     def _call_scan(self, header76, target, nonce_start, count, threads, **rolling) -> list:

@@ -2,7 +2,13 @@
 
 Seeded and reproducible: the same seed gives the same paths on every engine and thread count (counter-based
 random numbers, see :mod:`minecore.economics._mc_kernels`). Engines: ``NUMPY`` (vectorised, no JIT; used by
-reports), ``NUMBA`` (compiled, parallel; fastest for big runs), ``AUTO`` (numba above 2e7 path-days).
+reports), ``NUMBA`` (compiled, parallel over paths on ``NUMBA_NUM_THREADS`` threads, cached on disk; fastest for big
+runs), ``AUTO`` (numba above 2e7 path-days), ``NUMPY_DAYLOOP`` (the plain day-by-day baseline).
+
+A **path-day** is one simulated day of one BTC-price/difficulty path: ``path_days = n_paths * horizon_days``. Every
+machine model (the seized one and each replacement) and every strategy is evaluated on each path-day, but they are
+not counted again. ``benches/bench_montecarlo.py`` measures path-days per second of the whole call (compile time
+excluded) for the numba engine and the day-by-day numpy loop on the same scenario in the same run.
 
 Strategy NPVs per path are built exactly as in :func:`minecore.economics.seizure.compare`, with the deterministic
 BTC price and difficulty replaced by the sampled paths and the release day drawn per path.
@@ -86,8 +92,8 @@ class MonteCarloResult:
     forfeited: np.ndarray
     params: MonteCarloParams
     engine: str
-    path_days: int
-    elapsed_s: float
+    path_days: int  #: n_paths x horizon_days (one day of one price/difficulty path; not per model or strategy)
+    elapsed_s: float  #: seconds in the path engine (inputs and strategy NPVs excluded)
     snapshot_label: str
 
     def percentile(self, label: str, q: float) -> float:

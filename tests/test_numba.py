@@ -112,7 +112,7 @@ def test_cache_status_cold_partial_warm_stale(tmp_path, monkeypatch):
     other source text or another numba version does not count."""
     kernels = tmp_path / "kernels"
     kernels.mkdir()
-    for module in numba_backend.KERNEL_MODULES:
+    for module in numba_backend.kernel_modules():
         shutil.copy(numba_backend._kernels_dir() / f"{module}.py", kernels / f"{module}.py")
     monkeypatch.setattr(numba_backend, "_kernels_dir", lambda: kernels)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
@@ -125,7 +125,7 @@ def test_cache_status_cold_partial_warm_stale(tmp_path, monkeypatch):
     cache = kernels / "__pycache__"
     cache.mkdir()
     wanted = []
-    for module in numba_backend.KERNEL_MODULES:
+    for module in numba_backend.kernel_modules():
         digest = hashlib.sha256((kernels / f"{module}.py").read_bytes()).digest()
         for name, line in numba_backend._cached_functions(kernels / f"{module}.py"):
             wanted.append((cache / f"{module}.{name}-{line}.{tag}.nbi", digest))
@@ -163,12 +163,13 @@ def test_cached_function_names_match_numba_dispatchers(numba_backend_obj):
     if JIT_DISABLED:  # the kernels are plain functions: nothing is compiled or cached
         assert cache_status() == "jit disabled"
         return
-    for module in numba_backend.KERNEL_MODULES:
+    for module in numba_backend.kernel_modules():
         mod = importlib.import_module(f"minecore.kernels.{module}")
-        dispatchers = {
+        dispatchers = {  # the cached ones: helpers compiled only into them have no cache of their own
             (obj.py_func.__name__, obj.py_func.__code__.co_firstlineno)
             for obj in vars(mod).values()
             if isinstance(obj, CPUDispatcher) and obj.__module__ == mod.__name__
+            and type(obj._cache).__name__ != "NullCache"
         }
         source = numba_backend._kernels_dir() / f"{module}.py"
         assert set(numba_backend._cached_functions(source)) == dispatchers, module
@@ -292,15 +293,74 @@ def test_real_headers_with_exact_targets(numba_backend_obj, block_headers):
         assert numba_backend_obj.scan_nonces(h76, exact - 1, start, 48, 2) == [], block["height"]
 
 
-def test_info_names_the_vector_path(numba_backend_obj):
+def test_info_names_the_active_kernel(numba_backend_obj):
+    """auto picks the SHA-NI kernel exactly when the CPU LLVM compiles for has SHA; impl and lanes say which."""
     info = numba_backend_obj.info()
-    assert info["name"] == "numba" and info["lanes"] == 16
+    assert info["name"] == "numba"
     if JIT_DISABLED:
-        assert "python" in info["impl"]
+        assert "python" in info["impl"] and info["lanes"] == 16
+    elif "sha" in info["cpu_features"] and os.environ.get("MINECORE_NUMBA_KERNEL", "auto") in ("auto", "shani"):
+        assert (info["impl"], info["lanes"], info["kernel"]) == ("sha-ni (llvm intrinsics)", 2, "shani")
+        assert info["impls_usable"][0] == "sha-ni (llvm intrinsics)"
     elif "avx512f" in info["cpu_features"]:
-        assert "zmm" in info["impl"]
+        assert "zmm" in info["impl"] and info["lanes"] == 16
     elif "avx2" in info["cpu_features"]:
-        assert "ymm" in info["impl"]
+        assert "ymm" in info["impl"] and info["lanes"] == 16
+
+
+@pytest.mark.parametrize(
+    ("env", "features", "jit_disabled", "expected"),
+    [
+        ("", {"avx2", "sha"}, False, "shani"),
+        ("auto", {"avx2"}, False, "lanes"),
+        ("lanes", {"sha"}, False, "lanes"),
+        ("SHANI", {"sha"}, False, "shani"),
+        ("shani", {"sha"}, True, "lanes"),  # an intrinsic cannot run as Python
+        ("shani", {"avx2"}, False, BackendUnavailableError),
+        ("avx9", {"sha"}, False, BackendUnavailableError),
+    ],
+)
+def test_kernel_selection(monkeypatch, env, features, jit_disabled, expected):
+    monkeypatch.setenv("MINECORE_NUMBA_KERNEL", env)
+    if expected is BackendUnavailableError:
+        with pytest.raises(BackendUnavailableError, match="MINECORE_NUMBA_KERNEL"):
+            numba_backend.selected_kernel(features, jit_disabled)
+    else:
+        assert numba_backend.selected_kernel(features, jit_disabled) == expected
+
+
+def _host_has_sha() -> bool:
+    return "sha" in numba_backend._features_without_numba()
+
+
+@pytest.mark.skipif(JIT_DISABLED, reason="both kernels need the JIT (the Python path is tested above)")
+@pytest.mark.parametrize("kernel", ["lanes", "shani"])
+def test_each_kernel_agrees_with_hashlib(monkeypatch, block_headers, kernel):
+    """Each scan kernel, forced with MINECORE_NUMBA_KERNEL, finds exactly what hashlib finds: block 100000's nonce
+    at the end of a 300-nonce window (1 and 2 threads), every nonce of an odd-length window at the top of the nonce
+    space with an all-accepting target, target = the block's own hash (accepted) and hash - 1 (rejected), rolled
+    versions with about 1 in 8 hashes winning. On a CPU without SHA, forcing shani is refused with the reason."""
+    monkeypatch.setenv("MINECORE_NUMBA_KERNEL", kernel)
+    if kernel == "shani" and not _host_has_sha():
+        with pytest.raises(BackendUnavailableError, match="no SHA extensions"):
+            NumbaBackend()
+        return
+    b = NumbaBackend()
+    assert b.kernel == kernel
+    assert ("sha-ni" in b.info()["impl"]) == (kernel == "shani")
+    block = next(x for x in block_headers if x["height"] == 100000)
+    header = BlockHeader.from_hex(block["header_hex"])
+    h76 = header.to_bytes()[:76]
+    for threads in (1, 2):
+        assert b.scan_nonces(h76, header.target, block["nonce"] - 299, 300, threads) == [block["nonce"]]
+    assert b.scan_nonces(h76, ALL, SPACE - 21, 21, 2) == list(range(SPACE - 21, SPACE))
+    exact = hash_to_int(header.hash)
+    assert b.scan_nonces(h76, exact, block["nonce"] - 1, 3, 1) == [block["nonce"]]
+    assert b.scan_nonces(h76, exact - 1, block["nonce"] - 1, 3, 1) == []
+    ref = backends.get("hashlib")
+    assert b.scan_versions(h76, 1 << 253, 0x1FFFE000, 3, 4, 50, 37, 2) == ref.scan_versions(
+        h76, 1 << 253, 0x1FFFE000, 3, 4, 50, 37, 2
+    )
 
 
 # ---------------------------------------------------------------------------- 512-bit vector hint

@@ -45,7 +45,14 @@ ITEMS_PER_THREAD = 1
 #: Result slots per work item; an item that finds more is rerun with room for all.
 ITEM_CAPACITY = 64
 #: Kernel modules under ``minecore/kernels`` whose functions numba caches.
-KERNEL_MODULES = ("sha256", "scan", "digest")
+KERNEL_MODULES = ("sha256", "scan", "digest", "shani")
+#: The scan kernels: ``MINECORE_NUMBA_KERNEL`` picks one (default ``auto``: SHA-NI where the CPU has it).
+KERNELS = ("lanes", "shani")
+#: Modules each scan kernel loads (its scan module first; ``digest`` only on the first ``sha256d``).
+KERNEL_MODULES_OF = {"lanes": ("scan", "sha256", "digest"), "shani": ("shani", "sha256", "digest")}
+#: Lanes (nonces hashed side by side) of each kernel.
+KERNEL_LANES = {"lanes": 16, "shani": 2}
+IMPL_SHANI = "sha-ni (llvm intrinsics)"
 #: CPU features worth showing (LLVM names).
 SHOWN_FEATURES = ("sse4.1", "avx", "avx2", "avx512f", "avx512vl", "sha")
 
@@ -130,7 +137,7 @@ def cache_status() -> str:
     kernels_dir = _kernels_dir()
     tag = f"py{sys.version_info[0]}{sys.version_info[1]}{getattr(sys, 'abiflags', '')}"
     total = fresh = 0
-    for module in KERNEL_MODULES:
+    for module in kernel_modules():
         source = kernels_dir / f"{module}.py"
         digest = hashlib.sha256(source.read_bytes()).digest()
         for name, line in _cached_functions(source):
@@ -145,9 +152,73 @@ def cache_status() -> str:
     return f"partial ({fresh}/{total} kernels cached)"
 
 
+def kernel_modules() -> tuple[str, ...]:
+    """The kernel modules the selected scan kernel may load (what ``cache_status`` checks)."""
+    try:
+        return KERNEL_MODULES_OF[selected_kernel(_features_without_numba())]
+    except BackendUnavailableError:
+        return KERNEL_MODULES_OF["lanes"]
+
+
 def describe() -> dict:
     """What ``minecore backends`` shows for numba, without importing it."""
-    return {"numba": _numba_version(), "lanes": NumbaBackend.lanes, "cache": cache_status()}
+    try:
+        kernel = selected_kernel(_features_without_numba())
+    except BackendUnavailableError as exc:
+        kernel = f"error: {exc}"
+    return {"numba": _numba_version(), "lanes": KERNEL_LANES.get(kernel, NumbaBackend.lanes), "kernel": kernel,
+            "cache": cache_status()}
+
+
+# ---------------------------------------------------------------------------- kernel choice
+def _jit_disabled_env() -> bool:
+    return os.environ.get("NUMBA_DISABLE_JIT", "").strip() not in ("", "0")
+
+
+def _features_without_numba() -> set[str]:
+    """CPU features LLVM will compile for, read without importing numba: ``NUMBA_CPU_FEATURES`` when set,
+    else the flags in /proc/cpuinfo (Linux; ``sha_ni`` is LLVM's ``sha``), else llvmlite's host query."""
+    env = os.environ.get("NUMBA_CPU_FEATURES")
+    if env:
+        return {f[1:] for f in env.split(",") if f.startswith("+")}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return {"sha" if flag == "sha_ni" else flag.replace("_", ".") for flag in flags}
+    except OSError:
+        pass
+    try:
+        from llvmlite import binding
+
+        return {f[1:] for f in binding.get_host_cpu_features().flatten().split(",") if f.startswith("+")}
+    except Exception:  # no llvmlite: the backend is unavailable anyway
+        return set()
+
+
+def selected_kernel(features: set[str] | list[str], jit_disabled: bool | None = None) -> str:
+    """``"shani"`` or ``"lanes"``: ``MINECORE_NUMBA_KERNEL`` (``lanes``, ``shani`` or ``auto``, the default),
+    where auto means SHA-NI when the CPU has the ``sha`` feature. Without the JIT it is always ``lanes``
+    (an LLVM intrinsic cannot run as Python). Raises :class:`BackendUnavailableError` for an unknown name, or
+    ``shani`` asked for on a CPU without SHA."""
+    if jit_disabled is None:
+        jit_disabled = _jit_disabled_env()
+    wanted = os.environ.get("MINECORE_NUMBA_KERNEL", "").strip().lower() or "auto"
+    if wanted not in KERNELS + ("auto",):
+        raise BackendUnavailableError(
+            f"backend 'numba' is not available: MINECORE_NUMBA_KERNEL={wanted!r} is not one of lanes, shani, auto"
+        )
+    if jit_disabled:
+        return "lanes"
+    has_sha = "sha" in features
+    if wanted == "shani" and not has_sha:
+        raise BackendUnavailableError(
+            "backend 'numba' is not available: MINECORE_NUMBA_KERNEL=shani but the CPU has no SHA extensions"
+        )
+    if wanted == "auto":
+        return "shani" if has_sha else "lanes"
+    return wanted
 
 
 # ---------------------------------------------------------------------------- helpers (no numba)
@@ -197,8 +268,10 @@ class NumbaBackend(Backend):
         self._load_lock = threading.Lock()
         self._launch_lock = threading.Lock()
         self._rate_per_thread = 0.0  # hashes/s of one thread, measured on the last batch
+        self.kernel = selected_kernel(self.cpu_features(), bool(numba.config.DISABLE_JIT))
+        self.lanes = KERNEL_LANES[self.kernel]
         # Load (or compile, on a cold cache) the scan kernels now, so that a scan's timing holds only hashing.
-        self._scan_kernels = self._import("scan")
+        self._scan_kernels = self._import(KERNEL_MODULES_OF[self.kernel][0])
 
     # ------------------------------------------------------------------ kernels, loaded on first use
     def _import(self, module: str):
@@ -216,7 +289,7 @@ class NumbaBackend(Backend):
     @property
     def _scan(self):
         if self._scan_kernels is None:
-            self._scan_kernels = self._import("scan")
+            self._scan_kernels = self._import(KERNEL_MODULES_OF[self.kernel][0])
         return self._scan_kernels
 
     @property
@@ -232,14 +305,21 @@ class NumbaBackend(Backend):
     def info(self) -> dict:
         features = self.cpu_features()
         vector = "zmm (512-bit)" if "avx512f" in features else "ymm (256-bit)" if "avx2" in features else "xmm"
-        impl = "python (NUMBA_DISABLE_JIT)" if self._jit_disabled() else f"llvm {vector}"
+        if self._jit_disabled():
+            impl = "python (NUMBA_DISABLE_JIT)"
+            usable = [impl]
+        else:
+            lanes_impl = f"llvm {vector}"
+            impl = IMPL_SHANI if self.kernel == "shani" else lanes_impl
+            usable = ([IMPL_SHANI] if "sha" in features else []) + [lanes_impl]
         return {
             "name": self.name,
             "lanes": self.lanes,
             "cpu_features": features,
             "impl": impl,
+            "kernel": self.kernel,
             "impls_compiled": [impl],
-            "impls_usable": [impl],
+            "impls_usable": usable,
             "numba": self._numba.__version__,
             "threading_layer": self._threading_layer(),
             "cache": cache_status(),

@@ -112,7 +112,7 @@ def test_cache_status_cold_partial_warm_stale(tmp_path, monkeypatch):
     other source text or another numba version does not count."""
     kernels = tmp_path / "kernels"
     kernels.mkdir()
-    for module in numba_backend.kernel_modules():
+    for module in numba_backend.KERNEL_MODULES:
         shutil.copy(numba_backend._kernels_dir() / f"{module}.py", kernels / f"{module}.py")
     monkeypatch.setattr(numba_backend, "_kernels_dir", lambda: kernels)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

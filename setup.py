@@ -128,7 +128,8 @@ def _extensions() -> list[Extension]:
             "minecore._native._sha256d",
             sources=[os.path.join("src", "minecore", "_native", "_sha256d.pyx")] + COMMON_SOURCES,
             include_dirs=[NATIVE, os.path.join(NATIVE, "include")],
-            depends=[os.path.join(NATIVE, "impl.h"), os.path.join(NATIVE, "include", "minecore", "sha256d.h")],
+            depends=[os.path.join(NATIVE, "impl.h"), os.path.join(NATIVE, "simd_template.h"),
+                     os.path.join(NATIVE, "include", "minecore", "sha256d.h")],
             extra_compile_args=BASE_FLAGS,
             extra_link_args=["-pthread"] if os.name == "posix" else [],
         )

@@ -108,12 +108,66 @@ def test_bad_input_exits_2_with_one_line(capsys, argv):
     assert "Traceback" not in err
 
 
-def test_traceback_flag_reraises(capsys):
-    with pytest.raises(Exception):
-        main(["--traceback", "hash", "abcd"])
+def test_traceback_flag_shows_traceback_and_keeps_exit_code(capsys):
+    code, _, err = run_cli(capsys, "--traceback", "hash", "abcd")
+    assert code == ExitStatus.BAD_INPUT
+    assert "Traceback (most recent call last)" in err
+    assert "InvalidInputError" in err
+
+
+def test_help_lists_every_command_without_importing_them():
+    code = (
+        "import sys, contextlib, io; from minecore.cli.main import main, COMMANDS\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out: main(['--help'])\n"
+        "assert all(name in out.getvalue() for name in COMMANDS), out.getvalue()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('minecore.cli.commands.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", __import__("minecore.cli.main", fromlist=["COMMANDS"]).COMMANDS)
+def test_every_command_has_help_with_examples(capsys, name):
+    with pytest.raises(SystemExit) as exc:
+        main([name, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert f"minecore {name}" in out
+    assert "example" in out.lower()
 
 
 def test_console_script_exit_code():
     proc = subprocess.run([sys.executable, "-m", "minecore", "hash", "00"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
+
+
+def test_backends_reports_an_unknown_forced_backend(capsys, monkeypatch):
+    """The listing still prints (to diagnose), then the bad setting is a one-line error with exit 2."""
+    monkeypatch.setenv("MINECORE_BACKEND", "bogus")
+    code, out, err = run_cli(capsys, "backends", "--json")
+    assert code == ExitStatus.BAD_INPUT
+    assert len(err.strip().splitlines()) == 1 and "bogus" in err
+    data = json.loads(out)
+    assert data["forced"] == "bogus"
+    assert "names no backend" in data["forced_note"]
+
+
+def test_backends_lists_a_bad_forced_native_path_as_unavailable():
+    """MINECORE_NATIVE_IMPL is read when the process first loads the native backend: use a fresh one."""
+    import os
+
+    env = {**os.environ, "MINECORE_NATIVE_IMPL": "no-such-path"}
+    proc = subprocess.run([sys.executable, "-m", "minecore", "backends", "--json"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == ExitStatus.BAD_INPUT, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "no-such-path" in proc.stderr
+    native = {b["name"]: b for b in json.loads(proc.stdout)["backends"]}["native"]
+    assert native["available"] is False
+    if "MINECORE_PUREPYTHON" not in os.environ:
+        assert "no-such-path" in native["reason"]
+    # hashing with that path forced is a clear error, not a fallback
+    proc = subprocess.run([sys.executable, "-m", "minecore", "scan", GENESIS, "--count", "10", "--backend", "native"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == ExitStatus.BAD_INPUT
+    assert len(proc.stderr.strip().splitlines()) == 1

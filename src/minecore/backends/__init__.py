@@ -6,6 +6,6 @@ True
 """
 
 from .base import Backend
-from .registry import BackendStatus, available, best, describe, get, names, resolve
+from .registry import BackendStatus, available, best, describe, forced, get, names, resolve
 
-__all__ = ["Backend", "BackendStatus", "available", "best", "describe", "get", "names", "resolve"]
+__all__ = ["Backend", "BackendStatus", "available", "best", "describe", "forced", "get", "names", "resolve"]

@@ -63,6 +63,13 @@ def probe() -> str | None:
     return None
 
 
+def _status_text(ext, item: dict) -> str:
+    """Why a path is (not) usable, telling 'not compiled in' apart from 'CPU lacks it'."""
+    if item["status"] == ext.ERR_UNSUPPORTED_IMPL:
+        return "compiled in, but this CPU lacks its instructions" if item["compiled"] else "not compiled into this build"
+    return ext.strerror(item["status"])
+
+
 def _error_for(code: int, name: str) -> Exception:
     ext = _extension()
     if code == ext.ERR_UNKNOWN_IMPL:
@@ -170,7 +177,7 @@ class NativeBackend(Backend):
             "impl": self.impl,
             "impls_compiled": [i["name"] for i in impls if i["compiled"]],
             "impls_usable": [i["name"] for i in impls if i["status"] == self._ext.OK],
-            "impls_status": {i["name"]: self._ext.strerror(i["status"]) for i in impls},
+            "impls_status": {i["name"]: _status_text(self._ext, i) for i in impls},
             "threads_default": os.cpu_count() or 1,
         }
 

@@ -14,7 +14,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from ..errors import BackendUnavailableError, UnknownBackendError
+from ..errors import BackendError, BackendUnavailableError, UnknownBackendError
 from .base import Backend
 
 #: name -> (module, class), in order of preference for :func:`best`.
@@ -25,6 +25,8 @@ BACKENDS: dict[str, tuple[str, str]] = {
 }
 
 _instances: dict[str, Backend] = {}
+#: backends whose probe passed but which failed when loaded (e.g. numba installed but broken)
+_load_failures: dict[str, str] = {}
 _lock = threading.Lock()
 
 
@@ -48,6 +50,8 @@ def _module(name: str):
 
 
 def _probe(name: str) -> str | None:
+    if name in _load_failures:
+        return _load_failures[name]
     module = _module(name)
     if isinstance(module, ImportError):
         return f"cannot import {BACKENDS[name][0]}: {module}"
@@ -78,12 +82,15 @@ def describe() -> list[BackendStatus]:
         module = _module(name)
         details = {}
         if reason is None:
-            if hasattr(module, "describe"):  # a backend whose info() would be costly (numba)
-                details = module.describe()
-            elif hasattr(module, "cache_status"):
-                details = {"cache": module.cache_status()}
-            else:
-                details = get(name).info()
+            try:
+                if hasattr(module, "describe"):  # a backend whose info() would be costly (numba)
+                    details = module.describe()
+                elif hasattr(module, "cache_status"):
+                    details = {"cache": module.cache_status()}
+                else:
+                    details = get(name).info()
+            except BackendError as exc:  # e.g. MINECORE_NATIVE_IMPL names a path this CPU lacks
+                reason = str(exc)
         out.append(BackendStatus(name, reason is None, reason, details))
     return out
 
@@ -99,19 +106,38 @@ def get(name: str) -> Backend:
         if reason is not None:
             raise BackendUnavailableError(f"backend {name!r} is not available: {reason}")
         module_name, class_name = BACKENDS[name]
-        backend = getattr(importlib.import_module(module_name), class_name)()
+        try:
+            backend = getattr(importlib.import_module(module_name), class_name)()
+        except BackendUnavailableError as exc:
+            # the cheap probe passed but loading failed: remember why, so available()/describe() say so
+            _load_failures[name] = str(exc)
+            raise
         _instances[name] = backend
         return backend
 
 
+def forced() -> str | None:
+    """The backend name ``MINECORE_BACKEND`` forces, or ``None``."""
+    value = os.environ.get("MINECORE_BACKEND", "").strip()
+    return value or None
+
+
 def best() -> Backend:
-    """``MINECORE_BACKEND`` if set, else the first usable of native, numba, hashlib."""
-    forced = os.environ.get("MINECORE_BACKEND")
-    if forced:
-        return get(forced.strip())
+    """``MINECORE_BACKEND`` if set, else the first usable of native, numba, hashlib.
+
+    A backend that probes usable but then fails to load (say numba is installed but
+    broken) is skipped, and :func:`describe` reports why.  A forced backend or a
+    forced native path that cannot be used is an error, never a silent fallback.
+    """
+    name = forced()
+    if name:
+        return get(name)
     for name in BACKENDS:
         if _probe(name) is None:
-            return get(name)
+            try:
+                return get(name)
+            except BackendUnavailableError:
+                continue
     raise BackendUnavailableError("no backend is available")  # unreachable: hashlib always is
 
 

@@ -12,24 +12,27 @@ import argparse
 import enum
 import importlib
 import sys
+import traceback
 
 from .. import __version__
 from ..errors import MinecoreError
 
-#: command modules under minecore.cli.commands, in the order --help lists them
-COMMANDS: tuple[str, ...] = (
-    "backends",
-    "hash",
-    "scan",
-    "bench",
-    "models",
-    "model",
-    "emulate",
-    "report",
-    "hashprice",
-    "profit",
-    "compare",
-)
+#: command -> one-line summary, in the order --help lists them.  Each command is the module
+#: minecore.cli.commands.<name>; only the module of the command being run is imported, so
+#: ``minecore --help`` imports none of them.
+COMMANDS: dict[str, str] = {
+    "report": "seized vs replacement report: tables, JSON, CSV or HTML with charts",
+    "compare": "seized lot vs replacement: hold cost, expected NPV per strategy, the winner",
+    "profit": "cash flows, payback, ROI, NPV, IRR and break-even prices of a miner",
+    "hashprice": "hashprice in USD and BTC per PH/s and TH/s per day",
+    "models": "list SHA-256 miner models in the catalog",
+    "model": "show one miner model: specs, sources, chip model, tuning curve",
+    "emulate": "emulate a miner: hash its real work split on this CPU, verify every share",
+    "backends": "list hashing backends and the active native path",
+    "hash": "hash a block header (sha256d) and show its fields",
+    "scan": "scan a nonce range of a header against a target",
+    "bench": "measure scan speed of each backend, native path and thread count",
+}
 
 
 class ExitStatus(enum.IntEnum):
@@ -59,7 +62,16 @@ class UsageError(MinecoreError):
     """Bad command-line usage."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: list[str]) -> str | None:
+    """The command named in ``argv``: the first word that is not a top-level option."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``minecore`` parser, with the full sub-parser of ``command`` only (``None``: none)."""
     parser = _Parser(
         prog="minecore",
         description="SHA-256d engine, ASIC emulation and mining economics for customs-held miners.",
@@ -69,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"minecore {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name, summary in COMMANDS.items():
+        if name != command:
+            # a placeholder keeps the name and summary in --help and in "invalid choice" messages
+            sub.add_parser(name, help=summary, add_help=False)
+            continue
         module = importlib.import_module(f"minecore.cli.commands.{name}")
         command_parser = module.add_parser(sub)
         command_parser.set_defaults(_run=module.run)
@@ -82,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
     try:
-        parser = build_parser()
+        parser = build_parser(_command_in(argv))
         if not argv or argv in (["-h"], ["--help"]):
             parser.print_help()
             return ExitStatus.OK if argv else ExitStatus.BAD_INPUT
@@ -96,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return ExitStatus.INTERRUPTED
     except MinecoreError as exc:
         if show_traceback:
-            raise
+            traceback.print_exc()
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         prefix = "" if message.startswith("minecore") else "minecore: error: "
         print(f"{prefix}{message}", file=sys.stderr)
@@ -105,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         return ExitStatus.OK
     except Exception as exc:  # the one place that catches everything
         if show_traceback:
-            raise
+            traceback.print_exc()
+            return ExitStatus.ERROR
         print(f"minecore: internal error: {type(exc).__name__}: {exc} (run with --traceback for details)", file=sys.stderr)
         return ExitStatus.ERROR
 

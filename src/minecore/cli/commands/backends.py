@@ -16,10 +16,29 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from ...backends import describe
-    from ..output import emit_json, print_table
+    import os
+
+    from ...errors import BackendError
+    from ...backends import describe, forced, names
+    from ..output import console_err, emit_json, print_table
 
     statuses = describe()
+    by_name = {st.name: st for st in statuses}
+    forced_name = forced()
+    forced_note = None
+    problem = None  # a forced setting that cannot be honoured: listed, then exit 2
+    if forced_name is not None:
+        if forced_name not in names():
+            problem = forced_note = f"MINECORE_BACKEND={forced_name!r} names no backend (known: {', '.join(names())})"
+        elif not by_name[forced_name].available:
+            problem = forced_note = (
+                f"MINECORE_BACKEND={forced_name!r} is forced but unavailable: {by_name[forced_name].reason}"
+            )
+        else:
+            forced_note = f"MINECORE_BACKEND={forced_name!r} is forced"
+    forced_impl = os.environ.get("MINECORE_NATIVE_IMPL", "").strip()
+    if forced_impl and problem is None and not by_name["native"].available:
+        problem = f"MINECORE_NATIVE_IMPL={forced_impl!r}: {by_name['native'].reason}"
     rows = []
     for st in statuses:
         d = st.details
@@ -36,18 +55,22 @@ def run(args) -> int:
             }
         )
     if args.json:
-        emit_json({"backends": rows})
-        return 0
-    table_rows = [
-        {
-            "name": r["name"],
-            "status": "available" if r["available"] else f"unavailable: {r['reason']}",
-            "lanes": r["lanes"],
-            "impl": r["impl"],
-            "usable": ", ".join(r["impls_usable"] or []) or None,
-            "notes": r.get("cache") or r.get("note"),
-        }
-        for r in rows
-    ]
-    print_table("SHA-256d backends", ["name", "status", "lanes", "impl", "usable", "notes"], table_rows)
+        emit_json({"backends": rows, "forced": forced_name, "forced_note": forced_note})
+    else:
+        if forced_note and not problem:
+            console_err().print(f"minecore: {forced_note}", markup=False)
+        table_rows = [
+            {
+                "name": r["name"],
+                "available": r["available"],
+                "lanes": r["lanes"],
+                "impl": r["impl"],
+                "usable": ", ".join(r["impls_usable"] or []) or None,
+                "notes": r["reason"] or r.get("cache") or r.get("note"),
+            }
+            for r in rows
+        ]
+        print_table("SHA-256d backends", ["name", "available", "lanes", "impl", "usable", "notes"], table_rows)
+    if problem:
+        raise BackendError(problem)
     return 0

@@ -369,3 +369,59 @@ def test_machines_after_each_strategy_and_uncapped_dispatch():
     assert plan.site_cap_mw is None and plan.cost_of_cap_usd_per_day == 0.0
     assert [r["label"] for r in plan.rows] == ["replacement US-1", "seized S21"]  # 16.9 J/TH before 17.5 J/TH
     assert all(r["units_on"] == r["units"] for r in plan.rows)
+
+
+#: files the --help examples name, as a user would write them
+EXAMPLE_FILES = {
+    "my_network.toml": '[network]\nname = "my-network"\ndate = "2025-12-01"\nbtc_price_usd = 95000\n',
+    "my_models.toml": '[[models]]\nname = "Teraflux AT2880"\nhashrate_ths = 288\npower_w = 4000\n',
+}
+
+
+def _help_examples(command: str) -> list[list[str]]:
+    import shlex
+
+    from minecore.cli.main import build_parser
+
+    sub = next(a for a in build_parser(command)._actions if a.dest == "command").choices[command]
+    out = []
+    for line in sub.epilog.splitlines():
+        if line.startswith("  minecore "):
+            words = shlex.split(line)[1:]
+            out.append(words[:words.index(">")] if ">" in words else words)
+    return out
+
+
+@pytest.mark.parametrize("argv", [ex for c in ("hashprice", "profit", "compare") for ex in _help_examples(c)],
+                         ids=" ".join)
+def test_every_help_example_runs(argv, tmp_path, monkeypatch, capsys):
+    """Every example in the --help epilog of hashprice, profit and compare exits 0 (with the files it names)."""
+    for name, text in EXAMPLE_FILES.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    code = main(argv)
+    assert code == 0, capsys.readouterr().err
+
+
+def test_help_examples_were_found():
+    assert [len(_help_examples(c)) for c in ("hashprice", "profit", "compare")] == [3, 5, 5]
+
+
+def test_model_without_published_figures_says_how_to_supply_them(tmp_path, capsys):
+    """Teraflux AT2880 is in the catalog without a published hashrate or power (unknown figures stay unknown): a
+    typed one-line error that names the gap and the ways to supply the figures; a user catalog then works."""
+    with pytest.raises(E.MissingFiguresError, match="no published hashrate_ths or power_w.*--catalog FILE"):
+        E.resolve_spec("Teraflux AT2880")
+    assert main(["compare", "--seized", "S21:10:90", "--replace", "Teraflux AT2880"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no published hashrate_ths or power_w" in err[0] and "--catalog" in err[0]
+    f = tmp_path / "mine.toml"
+    f.write_text(EXAMPLE_FILES["my_models.toml"])
+    from minecore.hardware import load_catalog
+
+    spec = E.resolve_spec("Teraflux AT2880", catalog=load_catalog(f))
+    assert (spec.hashrate_ths, spec.power_w, spec.origin_country) == (288, 4000, "United States")
+    assert main(["compare", "--seized", "S21:10:90", "--replace", "Teraflux AT2880:5", "--catalog", str(f),
+                 "--horizon-days", "100", "--json"]) == 0
+    opt = json.loads(capsys.readouterr().out)["options"][0]
+    assert opt["units"] == 5

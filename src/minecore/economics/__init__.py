@@ -6,7 +6,7 @@ Pure Python + numpy; numba is imported only when a Monte Carlo run uses the numb
 
 from .fleet import DispatchPlan, PurchasePlan, dispatch_under_cap, replacement_mix
 from .machine import (Capex, Curtailment, MachineCashFlows, MachineSpec, OperatingCosts, SalvageModel, UnitDaily,
-                      UnknownOriginError,
+                      MissingFiguresError, UnknownOriginError,
                       break_even_hashprice_usd_per_th_day, break_even_power_price_usd_per_kwh, irr, landed_capex, npv,
                       resolve_spec, simulate_machine, unit_daily)
 from .montecarlo import MCEngine, MonteCarloParams, MonteCarloResult, run_monte_carlo

@@ -48,6 +48,13 @@ class UnknownOriginError(InvalidInputError):
     """A catalog model has no country of assembly and no origin was given, so its tariff is unknown."""
 
 
+class MissingFiguresError(InvalidInputError):
+    """A catalog model has no published hashrate or power, so its cash flows cannot be computed.
+
+    Unknown figures stay unknown (the catalog never guesses them); supply them in a user catalog or a plain
+    :class:`MachineSpec`."""
+
+
 @dataclass(frozen=True)
 class MachineSpec:
     """A miner as the economics sees it; independent of the catalog and the emulator.
@@ -82,6 +89,7 @@ class MachineSpec:
                    assume_price: bool = False) -> "MachineSpec":
         """Build from a :class:`minecore.hardware.MinerModel` (or anything with the same attributes).
 
+        Raises :class:`MissingFiguresError` when the model has no published hashrate or power.
         ``origin_country`` (country of assembly, which sets the tariff) overrides the catalog's
         ``assembly_country``. When neither is known, raises :class:`UnknownOriginError`: the maker's home
         country is not the country of origin, and guessing one would silently pick a tariff.
@@ -89,6 +97,12 @@ class MachineSpec:
         and add ``"price_usd"`` to ``unverified``.
         """
         name = getattr(model, "name", None) or getattr(model, "key", "model")
+        missing = [f for f in ("hashrate_ths", "power_w") if getattr(model, f, None) is None]
+        if missing:
+            raise MissingFiguresError(
+                f"{name}: the catalog has no published {' or '.join(missing)} for this model (unknown figures stay "
+                "unknown); supply them in a user catalog TOML with hashrate_ths and power_w (CLI: --catalog FILE; "
+                "API: load_catalog(FILE)) or as a plain MachineSpec(name, hashrate_ths, power_w, ...)")
         price = price_usd if price_usd is not None else getattr(model, "price_usd", None)
         unverified = tuple(getattr(model, "unverified", ()) or ())
         origin = origin_country or getattr(model, "assembly_country", None)
@@ -135,15 +149,17 @@ def assumed_price_usd(spec: "MachineSpec") -> float:
 
 
 def resolve_spec(machine: "MachineSpec | str | Any", price_usd: float | None = None, *,
-                 origin_country: str | None = None, assume_price: bool = True) -> MachineSpec:
-    """Accept a :class:`MachineSpec`, a catalog model object, or a catalog name. Catalog models without a price
+                 origin_country: str | None = None, assume_price: bool = True, catalog: Any = None) -> MachineSpec:
+    """Accept a :class:`MachineSpec`, a catalog model object, or a catalog name (looked up in ``catalog``, default
+    the built-in one; e.g. ``minecore.hardware.load_catalog("my_models.toml")``). Catalog models without a price
     get :func:`assumed_price_usd` (flagged in ``unverified``) unless ``assume_price`` is False.
     ``origin_country`` overrides the country of assembly (required for catalog models that lack one)."""
     if isinstance(machine, MachineSpec):
         spec = machine if price_usd is None else machine.with_price(price_usd)
         return spec if origin_country is None else dataclasses.replace(spec, origin_country=origin_country)
     if isinstance(machine, str):
-        return MachineSpec.from_catalog(machine, price_usd, origin_country=origin_country, assume_price=assume_price)
+        return MachineSpec.from_catalog(machine, price_usd, catalog, origin_country=origin_country,
+                                        assume_price=assume_price)
     return MachineSpec.from_model(machine, price_usd, origin_country=origin_country, assume_price=assume_price)
 
 

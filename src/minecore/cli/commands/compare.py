@@ -13,16 +13,22 @@ def add_parser(subparsers):
         "(with the tariff of each replacement's country of assembly), or combinations, over a horizon. "
         "Release timing is a probability model (default: log-normal, median 120 days of total hold).",
         epilog="examples:\n"
-        "  minecore compare --seized 'Antminer S21:1000:180' --replace 'Teraflux AT2880' --replace 'S21 XP'\n"
-        "  minecore compare --seized S21:200:90 --replace 'Teraflux AT2880:150' --holding-fee 10 --json\n"
+        "  minecore compare --seized 'Antminer S21:1000:180' --replace 'Teraflux AH3880' --replace 'S21 XP'\n"
+        "  minecore compare --seized S21:200:90 --replace 'Teraflux AH3880:150' --holding-fee 10 --json\n"
         "  minecore compare --seized S21:500 --days-held 120 --replace 'S21 XP' --mc-paths 2000\n"
-        "  minecore compare --seized S21:200:90 --replace 'SEALMINER A2:150@Malaysia'",
+        "  minecore compare --seized S21:200:90 --replace 'SEALMINER A2:150@Malaysia'\n"
+        "  minecore compare --seized S21:200:90 --replace 'Teraflux AT2880:150' --catalog my_models.toml\n"
+        "models the catalog lists without published hashrate/power (Teraflux AT1500, AT2880, Proto Rig) need them\n"
+        "from a user catalog, e.g. my_models.toml:\n"
+        "  [[models]]\n  name = \"Teraflux AT2880\"\n  hashrate_ths = 288    # your own measured figures\n  power_w = 4000",
     )
     p.add_argument("--seized", required=True, metavar="MODEL:COUNT[:DAYS_HELD][@COUNTRY]",
                    help="the held lot; @COUNTRY gives the country of assembly when the catalog has none")
     p.add_argument("--replace", action="append", default=[], metavar="MODEL[:COUNT][@COUNTRY]",
                    help="a replacement option (repeatable); COUNT defaults to matching the seized hashrate; "
                         "@COUNTRY sets the country of assembly (hence the tariff)")
+    p.add_argument("--catalog", metavar="PATH", help="TOML file that adds or overrides models (e.g. hashrate/power "
+                   "for models the built-in catalog lacks)")
     p.add_argument("--days-held", type=int, metavar="N", help="days held (if not in --seized)")
     p.add_argument("--holding-fee", type=float, default=14.0, metavar="USD", help="holding fee per unit per day")
     p.add_argument("--forfeit", type=float, default=0.0, metavar="P", help="probability of forfeiture")
@@ -85,13 +91,18 @@ def run(args) -> int:
     days = nums[1] if len(nums) > 1 else args.days_held
     if days is None:
         raise InvalidInputError("days held unknown: use --seized MODEL:COUNT:DAYS_HELD or --days-held N")
-    lot = SeizedLot(resolve_spec(name, origin_country=seized_origin), units=nums[0], days_held=days, holding_fee_usd_per_unit_day=args.holding_fee,
+    catalog = None
+    if args.catalog:
+        from ...hardware import load_catalog
+
+        catalog = load_catalog(args.catalog)
+    lot = SeizedLot(resolve_spec(name, origin_country=seized_origin, catalog=catalog), units=nums[0], days_held=days, holding_fee_usd_per_unit_day=args.holding_fee,
                     release=ReleaseModel(median_hold_days=args.median_hold, forfeiture_probability=args.forfeit))
     options = []
     for r in args.replace:
         r_text, r_origin = _origin(r, "--replace")
         rname, rnums = _split(r_text, "--replace", 2)
-        options.append(ReplacementOption(resolve_spec(rname, origin_country=r_origin), units=rnums[0] if rnums else None,
+        options.append(ReplacementOption(resolve_spec(rname, origin_country=r_origin, catalog=catalog), units=rnums[0] if rnums else None,
                                          lead_time_days=args.lead_time))
     site = OperatingCosts(power_price_usd_per_kwh=args.power_price, pue=args.pue, pool_fee=args.pool_fee)
     proj = NetworkProjection(snapshot_from_args(args), difficulty_growth_per_month=args.growth)

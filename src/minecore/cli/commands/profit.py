@@ -16,7 +16,10 @@ def add_parser(subparsers):
         "  minecore profit 'Antminer S21'\n"
         "  minecore profit S21 --power-price 0.06 --pue 1.2 --pool-fee 0.025 --horizon-days 730\n"
         "  minecore profit S21 --price 3200 --units 100 --growth 0.03 --csv > s21_daily.csv\n"
-        "  minecore profit 'SEALMINER A2' --price 4250 --origin Malaysia",
+        "  minecore profit 'SEALMINER A2' --price 4250 --origin Malaysia\n"
+        "  minecore profit 'Teraflux AT2880' --catalog my_models.toml\n"
+        "models without published hashrate/power need them from a user catalog (--catalog; see 'minecore compare "
+        "--help').",
     )
     p.add_argument("model", metavar="MODEL", help="catalog model name or alias (see 'minecore models')")
     p.add_argument("--power-price", type=float, default=0.05, metavar="USD_PER_KWH", help="power price (default 0.05)")
@@ -28,6 +31,8 @@ def add_parser(subparsers):
     p.add_argument("--discount-rate", type=float, default=0.10, metavar="R", help="annual discount rate (default 0.10)")
     p.add_argument("--price", type=float, metavar="USD", help="unit price before duty (default: catalog, else assumed)")
     p.add_argument("--origin", metavar="COUNTRY", help="country of assembly (sets the tariff); required for models whose catalog entry has none")
+    p.add_argument("--catalog", metavar="PATH", help="TOML file that adds or overrides models (e.g. hashrate/power "
+                   "for models the built-in catalog lacks)")
     p.add_argument("--freight", type=float, default=0.0, metavar="USD", help="freight per unit [USD]")
     p.add_argument("--units", type=int, default=1, help="number of units (default 1)")
     add_network_args(p)
@@ -42,7 +47,12 @@ def run(args) -> int:
     from ...economics.network import NetworkProjection
     from ..output import emit_csv, emit_json, print_table
 
-    spec = resolve_spec(args.model, args.price, origin_country=args.origin)
+    catalog = None
+    if args.catalog:
+        from ...hardware import load_catalog
+
+        catalog = load_catalog(args.catalog)
+    spec = resolve_spec(args.model, args.price, origin_country=args.origin, catalog=catalog)
     site = OperatingCosts(power_price_usd_per_kwh=args.power_price, pue=args.pue, pool_fee=args.pool_fee,
                           uptime=args.uptime)
     proj = NetworkProjection(snapshot_from_args(args), difficulty_growth_per_month=args.growth)

@@ -16,7 +16,7 @@ from minecore.economics.montecarlo import MCEngine, MonteCarloParams, run_monte_
 from minecore.economics.network import default_snapshot
 from minecore.economics.seizure import compare
 from minecore.hardware import default_catalog
-from minecore.reports import build_report, default_scenario, render
+from minecore.reports import build_report, default_scenario, load_scenario, render
 from minecore.reports.build import _economics_scenario, _snapshot
 from minecore.reports.render_table import render_text
 
@@ -196,3 +196,58 @@ def test_plan_total_is_labelled_as_a_sum_of_per_lot_decisions(report):
     assert "each lot decided per lot" in render_text(report, width=200)
     assert "each lot decided per lot" in render_html(report)
     assert "each lot is decided per lot" in render_csv(report)
+
+
+def _one_lot(tmp_path, option_lines: str):
+    path = tmp_path / "s.toml"
+    path.write_text(f"""
+[[seized]]
+model = "Antminer S21"
+count = 10
+days_held = 30
+price_usd = 2699
+price_source = "a quote from our broker"
+
+[[option]]
+model = "Antminer S21 Pro"
+{option_lines}
+
+[monte_carlo]
+paths = 0
+""")
+    return load_scenario(path)
+
+
+def test_price_without_scenario_or_catalog_price_is_the_economics_assumed_tier(tmp_path):
+    """No price_usd and no catalog price: the economics' assumed $/TH tier price (S21 Pro 234 TH at 15.1 J/TH ->
+    tier <= 16 J/TH, $17/TH -> $3,978), flagged unverified by economics, labelled and warned about in every format."""
+    from minecore.economics.machine import MachineSpec, assumed_price_usd
+
+    rep = build_report(_one_lot(tmp_path, ""))
+    spec = MachineSpec.from_model(default_catalog().get("Antminer S21 Pro"))
+    expected = assumed_price_usd(spec)
+    assert expected == 234 * 17.0
+    m = next(m for m in rep.inputs.models if m.name == "Antminer S21 Pro")
+    assert (m.price_usd, m.price_basis, m.price_unverified) == (expected, "assumed_tier", True)
+    o = next(o for o in rep.lots[0].options if o.kind == "replacement")
+    assert (o.unit_price_usd, o.price_basis, o.price_unverified) == (expected, "assumed_tier", True)
+    assert any("assumed $/TH tier" in w for w in rep.warnings)
+    seized = next(m for m in rep.inputs.models if m.name == "Antminer S21")
+    assert (seized.price_basis, seized.price_source) == ("scenario_assumption", "a quote from our broker")
+    text = render_text(rep, width=140)
+    assert "assumed $/TH tier, unverified" in text and "scenario assumption" in text
+    assert "assumed $/TH tier, unverified" in render(rep, "html")
+
+
+def test_dated_catalog_price_is_labelled_catalog(tmp_path):
+    """A catalog model with a dated price and no scenario price: basis 'catalog', source = catalog source + date."""
+    from minecore.hardware.catalog import Catalog
+
+    base = default_catalog()
+    models = [dataclasses.replace(m, price_usd=3900.0, price_date="2025-10-01", price_source="test quote")
+              if m.name == "Antminer S21 Pro" else m for m in base]
+    rep = build_report(_one_lot(tmp_path, ""), catalog=Catalog(models))
+    m = next(m for m in rep.inputs.models if m.name == "Antminer S21 Pro")
+    assert (m.price_usd, m.price_basis, m.price_source, m.price_unverified) == (
+        3900.0, "catalog", "test quote (2025-10-01)", False)
+    assert "catalog (dated)" in render_text(rep, width=140)

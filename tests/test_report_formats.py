@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 
@@ -83,7 +84,8 @@ def test_schema_rejects_a_renamed_key(doc):
 
 def test_json_keys_are_pinned(doc):
     """The stable schema: renaming any of these keys needs a SCHEMA_VERSION bump and this list updated."""
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.1"  # 1.1 added "dispatch"
+    # 1.1 added "dispatch"; 1.2 added price_basis/price_source/price_unverified to options, models
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.2"
     assert list(doc)[0] == "schema_version"
     assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
                         "hold_cost_total_usd", "breakeven", "emulation", "dispatch", "warnings"}
@@ -91,7 +93,11 @@ def test_json_keys_are_pinned(doc):
     assert set(doc["lots"][0]["options"][0]) == {
         "name", "kind", "model", "units", "hashrate_ths", "power_mw", "efficiency_j_per_th", "unit_price_usd",
         "tariff_rate", "capex_usd", "daily_margin_usd", "payback_days", "npv_usd", "breakeven_power_usd_per_kwh",
-        "roi", "irr_per_year", "origin_country", "start_day"}
+        "roi", "irr_per_year", "origin_country", "start_day", "price_basis", "price_source", "price_unverified"}
+    assert set(doc["inputs"]["models"][0]) == {
+        "name", "maker", "hashrate_ths", "power_w", "efficiency_j_per_th", "origin_country", "restricted",
+        "customs_hold_exposed", "price_usd", "price_source", "tariff_rate", "tariff_source", "unverified_fields",
+        "sources", "price_basis", "price_unverified"}
     assert set(doc["lots"][0]["monte_carlo"]["rows"][0]) == {
         "strategy_key", "strategy_name", "npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "npv_mean_usd", "p_win",
         "p_payback"}
@@ -152,3 +158,22 @@ def test_html_is_self_contained_with_four_svg_charts(report):
         hits = [h for h in html.split(needle)[1:] if not h.startswith(("www.w3.org", "minecore.invalid"))]
         assert not hits, f"{needle} in HTML"
     assert "2025-11-25" in html and "Recommendation" in html
+
+
+def test_every_price_carries_its_basis_and_source_in_json_and_csv(doc, report):
+    """Finding: default prices looked like facts. Each model and option price names its basis and source; the
+    built-in default's prices are all scenario assumptions (the catalog has no dated price for these models)."""
+    prices = [(m["price_usd"], m["price_basis"], m["price_source"]) for m in doc["inputs"]["models"]]
+    prices += [(o["unit_price_usd"], o["price_basis"], o["price_source"]) for lot in doc["lots"] for o in lot["options"]]
+    assert len(prices) == 5 + 2 * 4
+    assert {basis for _p, basis, _s in prices} == {"scenario_assumption"}
+    assert all(src for _p, _b, src in prices)
+    auradine = next(m for m in doc["inputs"]["models"] if m["name"] == "Teraflux AH3880")
+    assert (auradine["price_usd"], auradine["price_unverified"]) == (5400, False)
+    assert "no public price" in auradine["price_source"]
+    df = pd.read_csv(io.StringIO(render(report, "csv")))
+    opt = df[df.section == "options"].pivot(index="item", columns="metric", values="value")
+    assert opt.loc["S21 lot/Auradine AH3880", "price_basis"] == "scenario_assumption"
+    assert "no public price" in opt.loc["S21 lot/Auradine AH3880", "price_source"]
+    models = df[df.section == "models"].pivot(index="item", columns="metric", values="value")
+    assert set(models["price_basis"]) == {"scenario_assumption"}

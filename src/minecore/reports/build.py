@@ -76,8 +76,21 @@ def _source_of(snapshot: Any, field: str, overridden: set[str]) -> str:
     return snapshot.sources[0] if snapshot.sources else snapshot.name
 
 
-def _machine(catalog: Any, name: str, price_usd: float | None, origin: str | None, key: str):
-    """An economics MachineSpec for a catalog model, with the scenario's price and origin."""
+@dataclasses.dataclass(frozen=True)
+class _Price:
+    """Where a unit price comes from: basis (one of :data:`~minecore.reports.model.PRICE_BASES`), source in words,
+    and economics' unverified flag on it."""
+
+    basis: str
+    source: str
+    unverified: bool
+
+
+def _machine(catalog: Any, name: str, price_usd: float | None, origin: str | None, key: str,
+             price_source: str | None = None):
+    """An economics MachineSpec for a catalog model, with the scenario's price and origin, and the price's
+    provenance: the scenario's price (an assumption), else the catalog's dated price, else the economics'
+    assumed $/TH tier price (``assume_price``: economics adds ``"price_usd"`` to ``spec.unverified``)."""
     from ..economics.machine import MachineSpec
 
     model = catalog.get(name)
@@ -85,10 +98,15 @@ def _machine(catalog: Any, name: str, price_usd: float | None, origin: str | Non
     if not country:
         raise ScenarioError(f"{key}: the catalog has no country of assembly for {model.name!r}, so its tariff "
                             "is unknown; set origin_country")
-    price = price_usd if price_usd is not None else model.price_usd
-    if price is None:
-        raise ScenarioError(f"{key}: the catalog has no dated price for {model.name!r}; set price_usd")
-    return model, MachineSpec.from_model(model, price, origin_country=country)
+    spec = MachineSpec.from_model(model, price_usd, origin_country=country, assume_price=True)
+    if price_usd is not None:
+        basis, source = "scenario_assumption", price_source or "the scenario file gives no price_source"
+    elif model.price_usd is not None:
+        basis, source = "catalog", f"{model.price_source} ({model.price_date})"
+    else:
+        basis, source = "assumed_tier", ("economics' assumed $/TH tier for its J/TH (minecore.economics.machine."
+                                         "ASSUMED_PRICE_USD_PER_TH), not a quote; set price_usd")
+    return model, spec, _Price(basis, source, "price_usd" in spec.unverified)
 
 
 def _economics_scenario(sc: Scenario, lot_index: int, catalog: Any, projection: Any, site: Any):
@@ -98,7 +116,7 @@ def _economics_scenario(sc: Scenario, lot_index: int, catalog: Any, projection: 
 
     spec = sc.seized[lot_index]
     key = f"{sc.source}: seized[{lot_index + 1}]"
-    _model, machine = _machine(catalog, spec.model, spec.price_usd, None, key)
+    _model, machine, _price = _machine(catalog, spec.model, spec.price_usd, None, key, spec.price_source)
     release_kw: dict[str, Any] = {"forfeiture_probability": spec.forfeiture_probability}
     if spec.median_hold_days is not None:
         release_kw["median_hold_days"] = spec.median_hold_days
@@ -111,7 +129,8 @@ def _economics_scenario(sc: Scenario, lot_index: int, catalog: Any, projection: 
                     release_costs_usd_per_unit=spec.release_costs_usd_per_unit, **lot_kw)
     options = []
     for i, o in enumerate(sc.options):
-        _m, m = _machine(catalog, o.model, o.price_usd, o.origin_country, f"{sc.source}: option[{i + 1}]")
+        _m, m, _price = _machine(catalog, o.model, o.price_usd, o.origin_country, f"{sc.source}: option[{i + 1}]",
+                                 o.price_source)
         options.append(ReplacementOption(m, units=o.count, budget_usd=o.budget_usd, lead_time_days=o.lead_time_days,
                                          freight_usd_per_unit=o.freight_usd_per_unit, tariff_rate=o.tariff_rate,
                                          label=o.name))
@@ -156,27 +175,25 @@ def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any],
                                          else "economics default release model (holds of ~2 to >6 months)"))
     models: list[M.ModelInput] = []
     seen: set[str] = set()
-    entries = [(s.model, s.price_usd, None, "seized") for s in sc.seized]
-    entries += [(o.model, o.price_usd, o.origin_country, "option") for o in sc.options]
+    entries = [(s.model, s.price_usd, s.price_source, None) for s in sc.seized]
+    entries += [(o.model, o.price_usd, o.price_source, o.origin_country) for o in sc.options]
     as_of = econ[0].as_of
-    for name, price, origin, _kind in entries:
-        m = catalog.get(name)
-        country = origin or m.assembly_country or "unknown"
-        ident = f"{m.name}|{country}"
+    for name, price, price_source, origin in entries:
+        m, spec, prov = _machine(catalog, name, price, origin, sc.source, price_source)
+        country = spec.origin_country
+        ident = f"{m.name}|{country}|{spec.price_usd}"
         if ident in seen:
             continue
         seen.add(ident)
-        use_price = price if price is not None else m.price_usd
-        price_src = ("scenario file (assumption; see its comment)" if price is not None
-                     else f"catalog: {m.price_source or 'no source'} ({m.price_date or 'undated'})")
-        rate = tariffs.rate(country, as_of) if country != "unknown" else float("nan")
+        rate = tariffs.rate(country, as_of)
         models.append(M.ModelInput(
             name=m.name, maker=m.maker, hashrate_ths=m.hashrate_ths, power_w=m.power_w,
             efficiency_j_per_th=m.efficiency_j_per_th if m.efficiency_j_per_th is not None else m.power_w / m.hashrate_ths,
             origin_country=country + ("" if origin is None else " (scenario)"), restricted=m.restricted,
-            customs_hold_exposed=m.customs_hold_exposed, price_usd=use_price, price_source=price_src,
-            tariff_rate=rate, tariff_source=tariffs.source_for(country, as_of) if country != "unknown" else "",
-            unverified_fields=tuple(m.unverified), sources=tuple(m.sources)))
+            customs_hold_exposed=m.customs_hold_exposed, price_usd=spec.price_usd, price_source=prov.source,
+            tariff_rate=rate, tariff_source=tariffs.source_for(country, as_of),
+            unverified_fields=tuple(m.unverified), sources=tuple(m.sources), price_basis=prov.basis,
+            price_unverified=prov.unverified))
     notes = (
         f"Network snapshot '{snapshot.name}' dated {snapshot.date.isoformat()}; hashprice "
         f"${hp.usd_per_ph_day:,.2f}/PH/day.",
@@ -194,7 +211,8 @@ def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any],
 # ------------------------------------------------------------------------------------------ per lot
 
 
-def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> tuple[M.LotReport, Any]:
+def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
+                progress: ProgressFactory) -> tuple[M.LotReport, Any]:
     from ..economics.seizure import compare, sensitivity
 
     spec = sc.seized[i]
@@ -203,6 +221,9 @@ def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> tu
     names = {o.label: strategy_name(o.label, f) for o in res.outcomes}
     lot = esc.lot
     wait = next((o for o in res.outcomes if o.label == "wait_and_redeploy"), None)
+    seized_price = _machine(catalog, spec.model, spec.price_usd, None, sc.source, spec.price_source)[2]
+    option_price = {o.name: _machine(catalog, o.model, o.price_usd, o.origin_country, sc.source, o.price_source)[2]
+                    for o in sc.options}
     options = [M.OptionRow(
         name=f"Redeploy {spec.name}", kind="seized", model=lot.machine.name, units=lot.units,
         hashrate_ths=lot.machine.hashrate_ths * lot.units, power_mw=lot.machine.power_w * lot.units / 1e6,
@@ -210,7 +231,8 @@ def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> tu
         capex_usd=0.0, daily_margin_usd=res.seized_daily_margin_day0_usd, payback_days=None,
         npv_usd=wait.expected_npv_usd if wait is not None else float("nan"),
         breakeven_power_usd_per_kwh=res.seized_break_even_power_price_usd_per_kwh, origin_country=lot.machine.origin_country,
-        start_day=int(round(res.expected_release_day)) if res.expected_release_day == res.expected_release_day else 0)]
+        start_day=int(round(res.expected_release_day)) if res.expected_release_day == res.expected_release_day else 0,
+        price_basis=seized_price.basis, price_source=seized_price.source, price_unverified=seized_price.unverified)]
     for ro in res.options:
         s = ro.summary()
         options.append(M.OptionRow(
@@ -219,7 +241,8 @@ def _lot_report(sc: Scenario, i: int, esc: Any, progress: ProgressFactory) -> tu
             tariff_rate=s["tariff_rate"], capex_usd=s["capex_usd"], daily_margin_usd=s["daily_margin_day0_usd"],
             payback_days=s["payback_day"], npv_usd=s["npv_usd"], roi=s["roi"], irr_per_year=s["irr_per_year"],
             breakeven_power_usd_per_kwh=s["break_even_power_price_usd_per_kwh"], origin_country=s["origin_country"],
-            start_day=s["lead_time_days"]))
+            start_day=s["lead_time_days"], price_basis=option_price[ro.name].basis,
+            price_source=option_price[ro.name].source, price_unverified=option_price[ro.name].unverified))
 
     strategies = tuple(M.StrategyRow(key=o.label, name=names[o.label][0], description=names[o.label][1],
                                      expected_npv_usd=o.expected_npv_usd, rank=k + 1, payback_days=o.payback_day)
@@ -391,7 +414,7 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
     econ = [_economics_scenario(sc, i, catalog, projection, site) for i in range(len(sc.seized))]
     tariffs = default_tariffs()
     inputs = _inputs(sc, snapshot, hp, catalog, econ, tariffs)
-    decided = [_lot_report(sc, i, esc, progress) for i, esc in enumerate(econ)]
+    decided = [_lot_report(sc, i, esc, catalog, progress) for i, esc in enumerate(econ)]
     lots = tuple(lr for lr, _res in decided)
     dispatch = _dispatch(sc, catalog, [res for _lr, res in decided], site, projection)
 
@@ -408,6 +431,9 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
         critical = {"hashrate_ths", "power_w", "efficiency_j_per_th"} & set(m.unverified_fields)
         if critical:
             warnings.append(f"{m.name}: {', '.join(sorted(critical))} unverified in the catalog")
+        if m.price_basis == "assumed_tier":
+            warnings.append(f"{m.name}: no price in the scenario or the catalog; using the economics' assumed $/TH "
+                            f"tier price {_usd(m.price_usd)} (not a quote): set price_usd")
     emulation = None
     if emulate:
         from .emulate import emulation_summary

@@ -33,7 +33,10 @@ name = "S21 lot"
 model = "Antminer S21"
 count = 1000
 days_held = 180
-price_usd = 2699                     # undated asicmarketplace listing (research/asic_models.json); resale base
+# Every price below is a scenario assumption: the catalog has no dated price for these models, and its notes
+# say the undated listings are not used as default prices. price_source says where each one comes from.
+price_usd = 2699                     # ASSUMPTION: resale base; not a catalog price
+price_source = "undated asicmarketplace listing via github:kookoo55/miningftw (research/asic_models.json); the catalog does not use it as a default price"
 holding_fee_usd_per_unit_day = 14.0  # >$200,000 for 200 units over ~70 days (research/seizure_context.md)
 legal_costs_usd = 50000              # spent so far (assumption)
 legal_costs_future_usd = 20000       # still to pay to get the lot back (assumption)
@@ -43,7 +46,8 @@ name = "M60S lot"
 model = "Whatsminer M60S"
 count = 300
 days_held = 120
-price_usd = 6299                     # undated secondary listing (research/asic_models.json, unverified)
+price_usd = 6299                     # ASSUMPTION: resale base; not a catalog price
+price_source = "undated secondary listing, unverified (research/asic_models.json); the catalog does not use it"
 holding_fee_usd_per_unit_day = 14.0
 legal_costs_usd = 15000
 legal_costs_future_usd = 5000
@@ -52,7 +56,8 @@ legal_costs_future_usd = 5000
 [[option]]
 name = "Bitdeer A2"
 model = "SEALMINER A2"
-price_usd = 4250                     # undated listing (research/asic_models.json, unverified)
+price_usd = 4250                     # ASSUMPTION: not a catalog price
+price_source = "undated 228 TH listing, unverified (research/asic_models.json); the catalog does not use it"
 origin_country = "Singapore"         # maker's home; the catalog has no country of assembly: set yours
 lead_time_days = 45
 freight_usd_per_unit = 40
@@ -60,14 +65,16 @@ freight_usd_per_unit = 40
 [[option]]
 name = "Auradine AH3880"
 model = "Teraflux AH3880"
-price_usd = 5400                     # assumption: no public price; the A2 listing's ~$18.8/TH x 288 TH
+price_usd = 5400                     # ASSUMPTION: no public price exists
+price_source = "no public price: the A2 listing's ~$18.8/TH x 288 TH"
 lead_time_days = 60                  # US-assembled: no import duty
 freight_usd_per_unit = 20
 
 [[option]]
 name = "S21 Pro (China)"
 model = "Antminer S21 Pro"
-price_usd = 4129                     # undated asicmarketplace listing (research/asic_models.json)
+price_usd = 4129                     # ASSUMPTION: not a catalog price
+price_source = "undated asicmarketplace listing (245 TH bin) via github:kookoo55/miningftw (research/asic_models.json); the catalog does not use it as a default price"
 origin_country = "China"             # China-origin units carry the 57.6 % total duty from 2025-08-07
 lead_time_days = 30
 freight_usd_per_unit = 40

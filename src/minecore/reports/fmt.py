@@ -83,6 +83,16 @@ def figure(value: Any, unit: str) -> str:
     return f"{value} {unit}".strip() if unit and value not in ("", None) else str(value)
 
 
+PRICE_BASIS_LABELS = {"catalog": "catalog (dated)", "scenario_assumption": "scenario assumption",
+                      "assumed_tier": "assumed $/TH tier"}
+
+
+def price_basis(basis: str, unverified: bool = False) -> str:
+    """Label of a price's basis (see :data:`minecore.reports.model.PRICE_BASES`), e.g. ``scenario assumption``;
+    ``, unverified`` when economics flags the price unverified."""
+    return PRICE_BASIS_LABELS.get(basis, basis) + (", unverified" if unverified else "")
+
+
 def short(text: str, limit: int = 60) -> str:
     """Cut ``text`` to ``limit`` characters with an ellipsis (tables; JSON and HTML keep the full text)."""
     text = " ".join(str(text).split())

@@ -14,7 +14,14 @@ from typing import Any
 
 #: Version of the JSON document :func:`minecore.reports.render_json.report_to_dict` writes.
 #: Bump the major number when a key is renamed or removed, the minor when one is added.
-SCHEMA_VERSION = "1.1"
+#: 1.1 added ``dispatch``; 1.2 added ``price_basis``/``price_unverified`` (models) and
+#: ``price_basis``/``price_source``/``price_unverified`` (options).
+SCHEMA_VERSION = "1.2"
+
+#: Where a unit price comes from (``price_basis``): a dated catalog price, the scenario file's own figure (an
+#: assumption of whoever wrote the scenario), or :func:`minecore.economics.machine.assumed_price_usd` (an
+#: efficiency-tier $/TH assumption, never a quote; economics flags it with ``"price_usd"`` in ``unverified``).
+PRICE_BASES = ("catalog", "scenario_assumption", "assumed_tier")
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class ModelInput:
 
     hashrate_ths [TH/s], power_w [W], efficiency_j_per_th [J/TH], price_usd [USD/unit] (the price the
     scenario uses), tariff_rate [decimal] for ``origin_country`` on the analysis date.
+    price_basis : one of :data:`PRICE_BASES`; price_source : where the price comes from, in words;
+    price_unverified : economics flags the price unverified (``"price_usd"`` in ``MachineSpec.unverified``).
     """
 
     name: str
@@ -54,6 +63,8 @@ class ModelInput:
     tariff_source: str
     unverified_fields: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    price_basis: str = "scenario_assumption"
+    price_unverified: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,8 @@ class OptionRow:
     roi [decimal] undiscounted (margin + salvage - capex) / capex over the horizon; irr_per_year [decimal/year]
     rate at which the option's cash flows have zero NPV. Both None for seized rows (capex sunk); irr_per_year is
     also None where no such rate exists (no cash ever comes back). See
-    :class:`minecore.economics.seizure.ResolvedOption`.
+    :class:`minecore.economics.seizure.ResolvedOption`. unit_price_usd [USD/unit] comes from ``price_basis``
+    (one of :data:`PRICE_BASES`) and ``price_source``; ``price_unverified`` as in :class:`ModelInput`.
     """
 
     name: str
@@ -105,6 +117,9 @@ class OptionRow:
     irr_per_year: float | None = None
     origin_country: str = ""
     start_day: int = 0
+    price_basis: str = "scenario_assumption"
+    price_source: str = ""
+    price_unverified: bool = False
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,12 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str |
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _price_basis(basis: str, unverified: bool) -> str:
+    """The price basis label, highlighted unless it is a dated catalog price."""
+    text = _e(fmt.price_basis(basis, unverified))
+    return text if basis == "catalog" and not unverified else f'<span class="flag">{text}</span>'
+
+
 def _inputs(r: _m.Report) -> str:
     inp = r.inputs
     rows = [
@@ -80,12 +86,18 @@ def _inputs(r: _m.Report) -> str:
         mrows.append([_e(m.name) + (' <span class="flag">*</span>' if unver else ""), _e(m.maker),
                       _e(fmt.number(m.hashrate_ths, 0)), _e(fmt.number(m.power_w, 0)),
                       _e(fmt.number(m.efficiency_j_per_th, 1)), _e(m.origin_country), _e(fmt.pct(m.tariff_rate)),
-                      _e(fmt.usd(m.price_usd)), f'<span class="src">{_e(m.price_source)}</span>',
+                      _e(fmt.usd(m.price_usd)), _price_basis(m.price_basis, m.price_unverified),
+                      f'<span class="src">{_e(m.price_source)}</span>',
                       f'<span class="flag">{_e(unver)}</span>' if unver else "—"])
     out.append("<h3>Models</h3>")
-    out.append(_table(["model", "maker", "TH/s", "W", "J/TH", "origin", "tariff", "price", "price source", "unverified"],
+    out.append(_table(["model", "maker", "TH/s", "W", "J/TH", "origin", "tariff", "unit price", "price basis",
+                       "price source", "unverified"],
                       mrows, caption="* figures flagged unverified in the catalog; origin = country of assembly, "
-                                     "which sets the US tariff", text_cols=(0, 1, 5, 8, 9)))
+                                     "which sets the US tariff. Price basis: catalog (dated) = the catalog's dated "
+                                     "price; scenario assumption = price_usd in the scenario file, not a catalog "
+                                     "figure; assumed $/TH tier = the economics' efficiency-tier guess, not a quote. "
+                                     "Capex, resale and salvage all start from these prices.",
+                      text_cols=(0, 1, 5, 8, 9, 10)))
     for note in inp.notes:
         out.append(f'<p class="note">{_e(note)}</p>')
     return "\n".join(out)
@@ -95,19 +107,21 @@ def _options(r: _m.Report, lot: _m.LotReport) -> str:
     rows = []
     for o in lot.options:
         capex = fmt.usd(o.capex_usd) + f" ({fmt.pct(o.tariff_rate)} tariff)" if o.capex_usd else "sunk"
+        price = _e(fmt.usd(o.unit_price_usd)) + "<br>" + _price_basis(o.price_basis, o.price_unverified)
         rows.append([_e(o.name), _e(fmt.number(o.units)), _e(fmt.number(o.hashrate_ths, 0)),
-                     _e(fmt.number(o.power_mw, 2)), _e(fmt.number(o.efficiency_j_per_th, 1)), _e(capex),
+                     _e(fmt.number(o.power_mw, 2)), _e(fmt.number(o.efficiency_j_per_th, 1)), price, _e(capex),
                      _money(o.daily_margin_usd) + "/day", _e(fmt.days(o.payback_days) if o.capex_usd else "sunk"),
                      _money(o.npv_usd), _e(fmt.pct(o.roi, 0) if o.capex_usd else "sunk"),
                      _e(fmt.pct(o.irr_per_year, 0) if o.capex_usd else "sunk"),
                      _e(fmt.usd_per_kwh(o.breakeven_power_usd_per_kwh)) + "/kWh"])
-    return _table(["option", "units", "TH/s", "MW", "J/TH", "capex incl. tariff", "daily margin", "payback", "NPV",
+    return _table(["option", "units", "TH/s", "MW", "J/TH", "unit price", "capex incl. tariff", "daily margin", "payback", "NPV",
                    "ROI", "IRR", "break-even power"], rows,
                   caption=f"Whole lots; replacements sized to the lot's hashrate unless counted. NPV over "
                           f"{r.inputs.horizon_days:,} days at {fmt.pct(r.inputs.discount_rate_per_year)} per year incl. "
                           "salvage; the seized row's NPV is 'wait and redeploy' (its capex is sunk). 'never' = does "
                           "not pay back within the horizon. ROI: undiscounted (margin + salvage - capex) / capex; IRR: annual "
-                          "rate at which the NPV is zero, '—' where none exists (no cash comes back).")
+                          "rate at which the NPV is zero, '—' where none exists (no cash comes back). Unit price: the "
+                          "seized row's is the base of its resale value; see 'Models' for each price's source.")
 
 
 def _hold(r: _m.Report) -> str:

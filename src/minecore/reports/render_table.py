@@ -52,15 +52,27 @@ def _inputs(report: _m.Report, out: list[Any]) -> None:
     m.add_column("J/TH", justify="right")
     m.add_column("origin", overflow="fold")
     m.add_column("tariff", justify="right")
-    m.add_column("price", justify="right")
     m.add_column("unverified", overflow="fold", style="yellow")
     for x in inp.models:
         m.add_row(_x(x.name), fmt.number(x.hashrate_ths, 0), fmt.number(x.power_w, 0),
                   fmt.number(x.efficiency_j_per_th, 1), _x(x.origin_country), fmt.pct(x.tariff_rate),
-                  fmt.usd(x.price_usd), _x(", ".join(f.replace("efficiency_j_per_th", "J/TH")
-                                                    .replace("hashrate_ths", "TH/s").replace("power_w", "W")
-                                                    for f in x.unverified_fields) or "—"))
+                  _x(", ".join(f.replace("efficiency_j_per_th", "J/TH")
+                               .replace("hashrate_ths", "TH/s").replace("power_w", "W")
+                               for f in x.unverified_fields) or "—"))
     out.append(m)
+
+    p = _table("Unit prices and where they come from",
+               caption="catalog (dated) = the catalog's dated price; scenario assumption = price_usd in the scenario "
+                       "file, not a catalog figure; assumed $/TH tier = the economics' efficiency-tier guess, not a "
+                       "quote. Capex, resale and salvage all start from these prices: override them.")
+    p.add_column("model", overflow="fold")
+    p.add_column("price", justify="right")
+    p.add_column("basis", overflow="fold", style="yellow")
+    p.add_column("source", overflow="fold", style="dim")
+    for x in inp.models:
+        p.add_row(_x(x.name), fmt.usd(x.price_usd), _x(fmt.price_basis(x.price_basis, x.price_unverified)),
+                  _x(fmt.short(x.price_source, 90)))
+    out.append(p)
 
 
 def _money_style(value: float | None) -> str:
@@ -91,7 +103,9 @@ def _options(report: _m.Report, lot: _m.LotReport, width: int, out: list[Any]) -
     caption = (f"NPV over {report.inputs.horizon_days:,} days at {fmt.pct(report.inputs.discount_rate_per_year)}/year "
                "incl. salvage; the seized row's NPV is 'wait and redeploy' (capex sunk); "
                "payback 'never' = not within the horizon; ROI undiscounted incl. salvage; IRR per year, "
-               "'—' = no rate exists (no cash comes back)")
+               "'—' = no rate exists (no cash comes back). Capex starts from the unit prices in 'Unit prices' ("
+               + "; ".join(f"{_x(o.name)}: {_x(fmt.price_basis(o.price_basis, o.price_unverified))}"
+                           for o in rows if o.kind == "replacement") + ")")
     title = f"{_x(lot.lot)}: options (whole lots, replacements sized to the lot's hashrate unless counted)"
     if width >= WIDE:
         t = _table(title, caption=caption)

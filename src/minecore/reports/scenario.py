@@ -68,7 +68,9 @@ class SeizedLotSpec:
     """A lot held by customs.
 
     count [units]; days_held [days] so far; price_usd [USD/unit] what a unit is worth new, the base of its
-    resale value (None: catalog price); holding_fee_usd_per_unit_day [USD/unit/day] (None: economics
+    resale value (None: catalog price, else the economics' assumed $/TH tier); price_source: where the
+    scenario's price_usd comes from (shown next to the price, which the report labels a scenario assumption);
+    holding_fee_usd_per_unit_day [USD/unit/day] (None: economics
     default); legal_costs_usd [USD] spent so far (sunk); legal_costs_future_usd [USD] still to pay to get
     the lot back; median_hold_days [days] of the release model's total hold (None: economics default);
     forfeiture_probability [decimal] that the lot is never released; redeploy_delay_days [days] from
@@ -80,6 +82,7 @@ class SeizedLotSpec:
     count: int
     days_held: int
     price_usd: float | None = None
+    price_source: str | None = None
     holding_fee_usd_per_unit_day: float | None = None
     legal_costs_usd: float = 0.0
     legal_costs_future_usd: float = 0.0
@@ -94,7 +97,8 @@ class OptionSpec:
     """A replacement option: a machine to buy now.
 
     count [units] or budget_usd [USD] (neither: enough units to match each lot's hashrate);
-    price_usd [USD/unit] (None: catalog price); origin_country sets the tariff (None: catalog country of
+    price_usd [USD/unit] (None: catalog price, else the economics' assumed $/TH tier); price_source: where
+    the scenario's price_usd comes from; origin_country sets the tariff (None: catalog country of
     assembly); tariff_rate [decimal] overrides the tariff table; lead_time_days [days];
     freight_usd_per_unit [USD/unit].
     """
@@ -104,6 +108,7 @@ class OptionSpec:
     count: int | None = None
     budget_usd: float | None = None
     price_usd: float | None = None
+    price_source: str | None = None
     origin_country: str | None = None
     tariff_rate: float | None = None
     lead_time_days: int = 30
@@ -338,6 +343,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
         "count": (_integer(1), True),
         "days_held": (_integer(0), True),
         "price_usd": (_number(0), False),
+        "price_source": (_string, False),
         "holding_fee_usd_per_unit_day": (_number(0), False),
         "legal_costs_usd": (_number(0), False),
         "legal_costs_future_usd": (_number(0), False),
@@ -352,6 +358,7 @@ _SCHEMA: dict[str, dict[str, tuple[Check, bool]]] = {
         "count": (_integer(1), False),
         "budget_usd": (_number(0, lo_open=True), False),
         "price_usd": (_number(0), False),
+        "price_source": (_string, False),
         "origin_country": (_string, False),
         "tariff_rate": (_number(0, 5), False),
         "lead_time_days": (_integer(0), False),

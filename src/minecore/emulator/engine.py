@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import random
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,9 +44,16 @@ from .stats import PoissonTest, hit_probability, poisson_test
 
 #: shares the automatic pool difficulty aims for over the whole budget
 AUTO_DIFFICULTY_SHARES = 200
-#: smallest and largest wall time one scan call should take when the window is sized automatically [s]
-CALL_SECONDS_MIN, CALL_SECONDS_MAX = 0.005, 0.05
+#: smallest and largest wall time one scan call should take when the window is sized automatically [s].
+#: Every backend call has a fixed cost (the native backend starts a worker thread per call: ~0.3-0.4 ms
+#: on a loaded 2-core VM), so calls of a few ms lose 5-10 % of the throughput; 40 ms keeps it under 1 %.
+CALL_SECONDS_MIN, CALL_SECONDS_MAX = 0.04, 0.25
+#: with ``hashes=`` (no timing, so the plan stays reproducible) a call hashes at least this many headers
+#: (2^20: ~50 ms on one SHA-NI core), unless the budget is split into ``MIN_CALLS`` calls first
+MIN_CALL_HASHES = 1 << 20
+MIN_CALLS, MAX_CALLS = 8, 64
 MIN_WINDOW_NONCES = 256
+_U32 = struct.Struct("<I")
 
 
 class VerificationError(EmulatorError):
@@ -387,8 +395,10 @@ def emulate(
     hashes : int or None — hash this many headers (rounded up to whole version blocks;
         reproducible), instead of ``seconds``
     threads : int or None — backend threads (None: every core)
-    window_nonces : int or None — nonces per chip per round; None sizes calls to
-        5–50 ms (with ``hashes`` given: from ``hashes`` alone, so the run is reproducible)
+    window_nonces : int or None — nonces per chip per round (one backend call each); None
+        sizes calls to 40–250 ms (with ``hashes`` given: from ``hashes`` alone, so the run is
+        reproducible: 8 to 64 calls of at least 2^20 hashes where the budget allows). Small
+        windows sample more chips but pay the backend's per-call cost more often
 
     Returns
     -------
@@ -432,15 +442,20 @@ def emulate(
     if hashes is not None:
         expected_hashes = float(hashes)
         if window_nonces is None:
-            per_call = hashes / max(1, min(layout.chips_total, 64)) / versions
-            window_nonces = _pow2_floor(max(MIN_WINDOW_NONCES, per_call))
+            # up to MAX_CALLS calls (so up to 64 chips are sampled), but no call below MIN_CALL_HASHES
+            # unless that would leave fewer than MIN_CALLS calls; depends on ``hashes`` alone
+            per_call = max(
+                hashes / max(1, min(layout.chips_total, MAX_CALLS)),
+                min(MIN_CALL_HASHES, hashes / MIN_CALLS),
+            )
+            window_nonces = _pow2_floor(max(MIN_WINDOW_NONCES, per_call / versions))
     else:
         rate = None
         if window_nonces is None or difficulty is None:
             rate = scanner.rate(min(0.05, seconds / 10))
         expected_hashes = (rate or 0.0) * seconds
         if window_nonces is None:
-            call_s = min(CALL_SECONDS_MAX, max(CALL_SECONDS_MIN, seconds / 40))
+            call_s = min(CALL_SECONDS_MAX, max(CALL_SECONDS_MIN, seconds / 20))
             window_nonces = _pow2_floor(max(MIN_WINDOW_NONCES, rate * call_s / versions))
     window_nonces = min(window_nonces, core_span)
     if difficulty is None:
@@ -511,7 +526,7 @@ def emulate(
                 chip = chain * per_chain + chip_on_chain
                 hashes_per_chip[chip] += n_hashed
                 for version, nonce in pairs:
-                    share = _verify(job, e2, root, version, nonce, chain, layout, mask, roll_start,
+                    share = _verify(job, e2, header76, version, nonce, chain, layout, mask, roll_start,
                                     scan_target, share_target, ticket_target)
                     if share.chip_on_chain != chip_on_chain or share.core != core:
                         raise VerificationError(
@@ -581,10 +596,14 @@ def emulate(
     )
 
 
-def _verify(job, e2, root, version, nonce, chain, layout: ChipLayout, mask, roll_start,
+def _verify(job, e2, header76, version, nonce, chain, layout: ChipLayout, mask, roll_start,
             scan_target, share_target, ticket_target) -> EmulatedShare:
-    """Rebuild the header from (job, extranonce2, version, nonce), hash it with hashlib, attribute it."""
-    header = BlockHeader(version, job.prev_block, root, job.ntime, job.nbits, nonce).to_bytes()
+    """Rebuild the header from (job, extranonce2, version, nonce), hash it with hashlib, attribute it.
+
+    ``header76`` is the chain's header prefix built in Python from the job and extranonce2
+    (hashlib merkle root); the version and nonce the backend returned are packed into it.
+    """
+    header = _U32.pack(version) + header76[4:] + _U32.pack(nonce)
     digest = sha256d(header)
     value = int.from_bytes(digest, "little")
     if value > scan_target:

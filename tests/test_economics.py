@@ -425,3 +425,65 @@ def test_model_without_published_figures_says_how_to_supply_them(tmp_path, capsy
                  "--horizon-days", "100", "--json"]) == 0
     opt = json.loads(capsys.readouterr().out)["options"][0]
     assert opt["units"] == 5
+
+
+@pytest.mark.parametrize("doc, message", [
+    ({"difficulty": 1e14, "colour": 1}, "unknown key 'colour'; known keys: date, difficulty"),
+    ({"network": {"difficulty": 1e14, "btc_prce_usd": 1}}, "unknown key 'btc_prce_usd' in [network]; did you mean "
+                                                           "'btc_price_usd'?"),
+    ({"network": {"difficulty": 1e14}, "netwrk": {}}, "unknown key 'netwrk'; did you mean 'network'?"),
+])
+def test_snapshot_file_rejects_unknown_keys(doc, message, tmp_path, capsys):
+    """A misspelt key used to be dropped silently (the default's figure was used instead): now a one-line
+    SnapshotError naming the file and the key, with or without a base snapshot, and exit 2 from the CLI."""
+    f = tmp_path / "net.json"
+    f.write_text(json.dumps(doc))
+    for base in (None, SNAP):
+        with pytest.raises(SnapshotError) as exc:
+            E.load_snapshot(f, base=base)
+        assert str(exc.value).startswith(f"{f}: {message}") and "\n" not in str(exc.value)
+    assert main(["hashprice", "--snapshot", str(f)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(f) in err[0] and message.split(";")[0] in err[0]
+    # comments (keys starting with "_") and the shipped file's documentation keys are allowed
+    f.write_text(json.dumps({"_about": "x", "reference_points": [], "btc_price_usd": 9e4}))
+    assert E.load_snapshot(f, base=SNAP).btc_price_usd == 9e4
+
+
+def test_overridden_figures_are_named_in_the_label(capsys):
+    """The figures of 2024-11-12 on the default snapshot must not print as '(2025-11-25)' alone: the label names
+    every overridden field, in the order given."""
+    snap = E.default_snapshot().with_overrides(difficulty=101.65e12, btc_price_usd=87235, fees_btc_per_block=0.158)
+    assert snap.label == ("minecore-default-2025-11 (2025-11-25) with overrides: difficulty, btc_price_usd, "
+                          "fees_btc_per_block")
+    assert snap.with_overrides(block_height=870_000).overridden[-1] == "block_height"
+    assert E.hashprice(snap).snapshot_label == snap.label
+    assert main(["hashprice", "--difficulty", "101.65e12", "--btc-price", "87235", "--fees-btc", "0.158", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["snapshot"] == snap.label
+    assert main(["profit", "S21", "--btc-price", "90000", "--horizon-days", "10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["snapshot"].endswith("with overrides: btc_price_usd")
+
+
+def test_snapshot_file_without_date_is_labelled_undated(tmp_path, capsys):
+    """A partial file without a date keeps the base's date only as day 0 and says 'undated'; a dated partial file
+    names the key figures it left to the base."""
+    f = tmp_path / "mine.toml"
+    f.write_text('[network]\nbtc_price_usd = 100000\n')
+    snap = E.load_snapshot(f, base=SNAP)
+    assert snap.label == ("mine (undated, file mine.toml), difficulty, fees_btc_per_block, block_height from "
+                          "custom (2025-11-25)")
+    assert not snap.dated and snap.date == SNAP.date and snap.btc_price_usd == 100_000
+    assert "undated" in snap.with_overrides(block_height=870_000).label
+    assert snap.with_overrides(block_height=870_000).label.endswith(
+        "difficulty, fees_btc_per_block from custom (2025-11-25); with overrides: block_height")
+    f.write_text('date = "2024-11-12"\ndifficulty = 101.65e12\nbtc_price_usd = 87235\nfees_btc_per_block = 0.158\n'
+                 'block_height = 870000\nname = "luxor-day"\n')
+    full = E.load_snapshot(f, base=SNAP)
+    assert full.label == "luxor-day (2024-11-12)" and full.dated
+    assert main(["hashprice", "--snapshot", str(f), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["snapshot"] == "luxor-day (2024-11-12)" and out["snapshot_date"] == "2024-11-12"
+    f.write_text('btc_price_usd = 87235\n')
+    assert main(["hashprice", "--snapshot", str(f), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["snapshot_date"] is None and "(undated, file mine.toml)" in out["snapshot"]

@@ -74,6 +74,15 @@ class Halving:
     subsidy_after_btc: float
 
 
+#: Fields a snapshot file or :meth:`NetworkSnapshot.with_overrides` may set.
+SNAPSHOT_FIELDS = ("date", "difficulty", "btc_price_usd", "fees_btc_per_block", "block_height", "block_time_s",
+                   "hashrate_ehs", "name", "sources")
+#: The figures a label reports as inherited when a partial file leaves them to the base snapshot.
+_KEY_FIGURES = ("difficulty", "btc_price_usd", "fees_btc_per_block", "block_height")
+#: Documentation keys a snapshot file may carry (ignored): these, and any key starting with ``_``.
+_DOC_KEYS = ("derived_fields", "reference_points")
+
+
 @dataclass(frozen=True)
 class NetworkSnapshot:
     """Network state on one date. Every field can be overridden with :meth:`with_overrides`.
@@ -89,6 +98,12 @@ class NetworkSnapshot:
     hashrate_ehs : network hashrate [EH/s]; derived from difficulty when not given
     name : label printed in reports
     sources : where each figure came from
+    overridden : fields replaced after the snapshot was dated (by :meth:`with_overrides`), in the order given
+    undated_file : set when the figures come from a file without a date; ``date`` is then only day 0 of the
+        projections (inherited from the base snapshot) and the label says "undated"
+    inherited, inherited_from : key figures a partial file left to the base snapshot, and that snapshot's label
+
+    The :attr:`label` says all of this, so a result never shows a date its figures do not have.
     """
 
     date: _dt.date
@@ -100,6 +115,10 @@ class NetworkSnapshot:
     hashrate_ehs: float | None = None
     name: str = "custom"
     sources: tuple[str, ...] = ()
+    overridden: tuple[str, ...] = ()
+    undated_file: str | None = None
+    inherited: tuple[str, ...] = ()
+    inherited_from: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "date", as_date("date", self.date, SnapshotError))
@@ -116,7 +135,11 @@ class NetworkSnapshot:
             object.__setattr__(self, "hashrate_ehs", self.difficulty * TWO_POW_32 / self.block_time_s / 1e18)
         else:
             object.__setattr__(self, "hashrate_ehs", positive("hashrate_ehs", self.hashrate_ehs, err=SnapshotError))
+        if isinstance(self.sources, str):
+            object.__setattr__(self, "sources", (self.sources,))
         object.__setattr__(self, "sources", tuple(str(s) for s in self.sources))
+        object.__setattr__(self, "overridden", tuple(self.overridden))
+        object.__setattr__(self, "inherited", tuple(self.inherited))
 
     @property
     def subsidy_btc(self) -> float:
@@ -124,28 +147,48 @@ class NetworkSnapshot:
         return subsidy_btc(self.block_height)
 
     @property
+    def dated(self) -> bool:
+        """False when the figures came from a file without a date (see ``undated_file``)."""
+        return self.undated_file is None
+
+    @property
     def label(self) -> str:
-        """``"name (YYYY-MM-DD)"``, the string every result prints."""
-        return f"{self.name} ({self.date.isoformat()})"
+        """The string every result prints: ``"name (YYYY-MM-DD)"``, plus what was overridden or inherited.
+
+        >>> s = default_snapshot()
+        >>> s.label
+        'minecore-default-2025-11 (2025-11-25)'
+        >>> s.with_overrides(difficulty=101.65e12, btc_price_usd=87235).label
+        'minecore-default-2025-11 (2025-11-25) with overrides: difficulty, btc_price_usd'
+        """
+        when = f"undated, file {self.undated_file}" if self.undated_file else self.date.isoformat()
+        text = f"{self.name} ({when})"
+        if self.inherited:
+            text += f", {', '.join(self.inherited)} from {self.inherited_from}"
+        if self.overridden:
+            text += ";" if self.inherited else ""
+            text += f" with overrides: {', '.join(self.overridden)}"
+        return text
 
     def with_overrides(self, **overrides: Any) -> "NetworkSnapshot":
-        """Copy with some fields replaced; ``None`` values are ignored; name gains ``+overrides``.
+        """Copy with some fields replaced; ``None`` values are ignored. The replaced fields are recorded in
+        ``overridden`` (and so in :attr:`label`); ``name`` and ``sources`` may be set but are not figures.
 
         >>> default_snapshot().with_overrides(btc_price_usd=100_000).btc_price_usd
         100000.0
         """
-        known = {f.name for f in dataclasses.fields(self)}
         clean = {k: v for k, v in overrides.items() if v is not None}
-        bad = sorted(set(clean) - known)
+        bad = [k for k in clean if k not in SNAPSHOT_FIELDS]
         if bad:
-            raise SnapshotError(f"unknown snapshot field(s): {', '.join(bad)}; known: {', '.join(sorted(known))}")
+            raise SnapshotError(f"unknown snapshot field(s): {', '.join(bad)}{_did_you_mean(bad[0], SNAPSHOT_FIELDS)}; "
+                                f"known: {', '.join(SNAPSHOT_FIELDS)}")
         if not clean:
             return self
+        figures = [k for k in clean if k not in ("name", "sources")]
         if "difficulty" in clean and "hashrate_ehs" not in clean:
             clean["hashrate_ehs"] = None
-        if "name" not in clean:
-            changed = ",".join(sorted(k for k in clean if k != "hashrate_ehs" or overrides.get(k) is not None))
-            clean["name"] = f"{self.name}+overrides[{changed}]"
+        clean["overridden"] = tuple(dict.fromkeys([*self.overridden, *figures]))
+        clean["inherited"] = tuple(k for k in self.inherited if k not in figures)
         return dataclasses.replace(self, **clean)
 
     def halvings(self, count: int = 2) -> tuple[Halving, ...]:
@@ -161,27 +204,48 @@ class NetworkSnapshot:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["date"] = self.date.isoformat()
-        d["sources"] = list(self.sources)
+        d["label"] = self.label
+        for k in ("sources", "overridden", "inherited"):
+            d[k] = list(d[k])
         return d
 
 
-def _snapshot_from_mapping(data: Mapping[str, Any], origin: str) -> NetworkSnapshot:
+def _did_you_mean(key: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _snapshot_keys(data: Any, origin: str) -> dict[str, Any]:
+    """The snapshot fields of a parsed file (top level or under ``[network]``); unknown keys are an error."""
     if not isinstance(data, Mapping):
         raise SnapshotError(f"{origin}: snapshot must be a table/object")
-    if "network" in data and isinstance(data["network"], Mapping):
+
+    def check(table: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
+        for k in table:
+            if k in allowed or k in _DOC_KEYS or str(k).startswith("_"):
+                continue
+            hint = _did_you_mean(str(k), allowed) or f"; known keys: {', '.join(allowed)}"
+            raise SnapshotError(f"{origin}: unknown key {k!r}{where}{hint}")
+
+    if isinstance(data.get("network"), Mapping):
+        check(data, ("network",), "")
         data = data["network"]
-    known = {f.name for f in dataclasses.fields(NetworkSnapshot)}
-    fields = {k: v for k, v in data.items() if k in known}
+        check(data, SNAPSHOT_FIELDS, " in [network]")
+    else:
+        check(data, SNAPSHOT_FIELDS, "")
+    return {k: v for k, v in data.items() if k in SNAPSHOT_FIELDS}
+
+
+def _snapshot_from_mapping(data: Mapping[str, Any], origin: str) -> NetworkSnapshot:
+    fields = _snapshot_keys(data, origin)
     missing = [k for k in ("date", "difficulty", "btc_price_usd", "fees_btc_per_block") if k not in fields]
     if missing:
         raise SnapshotError(f"{origin}: missing key(s) {', '.join(missing)}")
-    if "sources" in fields and isinstance(fields["sources"], str):
-        fields["sources"] = (fields["sources"],)
     try:
         return NetworkSnapshot(**fields)
-    except SnapshotError as exc:
-        raise SnapshotError(f"{origin}: {exc}") from None
-    except TypeError as exc:
+    except (SnapshotError, TypeError) as exc:
         raise SnapshotError(f"{origin}: {exc}") from None
 
 
@@ -200,8 +264,12 @@ def reference_points() -> tuple[dict[str, Any], ...]:
 def load_snapshot(path: str | Path, *, base: NetworkSnapshot | None = None) -> NetworkSnapshot:
     """Read a snapshot from a ``.toml`` or ``.json`` file.
 
-    A file may hold a partial snapshot when ``base`` is given: its keys override ``base``.
-    Keys may sit at top level or under a ``[network]`` table. Raises :class:`SnapshotError`.
+    Keys (see :data:`SNAPSHOT_FIELDS`) may sit at top level or under a ``[network]`` table; any other key is an
+    error (keys starting with ``_`` are comments). Without ``base`` the file must give ``date``, ``difficulty``,
+    ``btc_price_usd`` and ``fees_btc_per_block``. With ``base`` it may be partial: the result is named after the
+    file (its ``name``, else the file stem), the key figures it leaves out come from ``base`` and the label names
+    them, and a file without ``date`` is labelled "undated" (``date`` stays ``base.date`` as day 0 of
+    projections), never given ``base``'s date silently. Raises :class:`SnapshotError`.
     """
     p = Path(path)
     try:
@@ -217,17 +285,21 @@ def load_snapshot(path: str | Path, *, base: NetworkSnapshot | None = None) -> N
             data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{p}: malformed snapshot file: {str(exc).splitlines()[0]}") from None
-    if base is not None:
-        if not isinstance(data, Mapping):
-            raise SnapshotError(f"{p}: snapshot must be a table/object")
-        inner = data["network"] if isinstance(data.get("network"), Mapping) else data
-        known = {f.name for f in dataclasses.fields(NetworkSnapshot)}
-        try:
-            return base.with_overrides(**{k: v for k, v in inner.items() if k in known} | {"name": inner.get("name", p.stem)})
-        except SnapshotError as exc:
-            raise SnapshotError(f"{p}: {exc}") from None
-    snap = _snapshot_from_mapping(data, str(p))
-    return snap if snap.name != "custom" else dataclasses.replace(snap, name=p.stem)
+    if base is None:
+        snap = _snapshot_from_mapping(data, str(p))
+        return snap if snap.name != "custom" else dataclasses.replace(snap, name=p.stem)
+    fields = _snapshot_keys(data, str(p))
+    inherited = tuple(k for k in _KEY_FIGURES if k not in fields)
+    if "difficulty" in fields and "hashrate_ehs" not in fields:
+        fields["hashrate_ehs"] = None
+    fields.setdefault("name", p.stem)
+    fields.setdefault("sources", (f"file {p.name}",))
+    try:
+        return dataclasses.replace(base, **fields, overridden=(), inherited=inherited,
+                                   inherited_from=base.label if inherited else None,
+                                   undated_file=None if "date" in fields else p.name)
+    except (SnapshotError, TypeError) as exc:
+        raise SnapshotError(f"{p}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------------------- hashprice

@@ -6,7 +6,8 @@ from __future__ import annotations
 def add_network_args(p) -> None:
     """Network override flags shared by hashprice, profit and compare (no heavy imports here)."""
     g = p.add_argument_group("network (defaults: the shipped dated snapshot)")
-    g.add_argument("--snapshot", metavar="FILE", help="TOML or JSON snapshot file (partial files override the default)")
+    g.add_argument("--snapshot", metavar="FILE", help="TOML or JSON snapshot file; a partial file overrides the default "
+                   "and the output names what it inherited; a file without a date is labelled undated")
     g.add_argument("--difficulty", type=float, metavar="D", help="network difficulty, e.g. 152e12")
     g.add_argument("--btc-price", type=float, metavar="USD", help="BTC price [USD]")
     g.add_argument("--fees-btc", type=float, metavar="BTC", help="average fees per block [BTC]")
@@ -48,7 +49,7 @@ def run(args) -> int:
     hp = hashprice(snap)
     halv = snap.halvings(1)[0]
     out = {
-        "snapshot": snap.label, "snapshot_date": snap.date.isoformat(), "difficulty": snap.difficulty,
+        "snapshot": snap.label, "snapshot_date": snap.date.isoformat() if snap.dated else None, "difficulty": snap.difficulty,
         "btc_price_usd": snap.btc_price_usd, "fees_btc_per_block": snap.fees_btc_per_block,
         "subsidy_btc": snap.subsidy_btc, "block_height": snap.block_height, "hashrate_ehs": snap.hashrate_ehs,
         "hashprice_usd_per_ph_day": hp.usd_per_ph_day, "hashprice_btc_per_ph_day": hp.btc_per_ph_day,

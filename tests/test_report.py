@@ -118,6 +118,48 @@ def test_sensitivity_rows_move_the_inputs_given(report, scenario):
     assert rows["hold length"].npv_high_usd <= rows["hold length"].npv_low_usd
 
 
+def test_sensitivity_winner_and_margin_at_low_and_high_come_from_economics(report, econ, scenario):
+    """Finding: the table showed only the base winner's (flat) NPV. Each row now carries, at low and high, the
+    winner, its NPV and its margin from ``economics.seizure.sensitivity``, the next best by the NPVs it returned,
+    and the base winner's lead (its NPV minus the best other's; negative once another wins)."""
+    from minecore.economics.seizure import sensitivity
+
+    sens = scenario.sensitivity
+    p0 = econ[0].projection.snapshot.btc_price_usd
+    for lot, esc in zip(report.lots, econ):
+        table = sensitivity(esc, power_prices_usd_per_kwh=list(sens.power_price_usd_per_kwh),
+                            btc_prices_usd=[p0 * (1 + c) for c in sens.btc_price_change],
+                            difficulty_growths_per_month=list(sens.difficulty_growth_per_month),
+                            hold_scales=list(sens.hold_scale))
+        base = compare(esc)
+        names = {s.key: s.name for s in lot.strategies}
+        for row, param in zip(lot.sensitivity, ("power_price_usd_per_kwh", "btc_price_usd",
+                                                "difficulty_growth_per_month", "hold_scale")):
+            lo, hi = [r for r in table.rows if r.parameter == param]
+            for point, (winner, npv, margin, nxt, lead) in ((lo, (row.winner_low, row.winner_npv_low_usd,
+                                                                row.margin_low_usd, row.runner_up_low,
+                                                                row.base_winner_lead_low_usd)),
+                                                           (hi, (row.winner_high, row.winner_npv_high_usd,
+                                                                 row.margin_high_usd, row.runner_up_high,
+                                                                 row.base_winner_lead_high_usd))):
+                order = sorted(point.npv_usd.items(), key=lambda kv: -kv[1])
+                assert winner == names[point.winner] and npv == point.winner_npv_usd
+                assert margin == point.margin_usd == order[0][1] - order[1][1]
+                assert nxt == names[order[1][0]]
+                best_other = max(v for k, v in point.npv_usd.items() if k != base.winner.label)
+                assert lead == point.npv_usd[base.winner.label] - best_other
+                assert (lead < 0) == (point.winner != base.winner.label)
+            assert row.margin_base_usd == base.margin_usd and row.winner_base == names[base.winner.label]
+    # the worked case behind the finding: cheap power makes redeploying the S21 lot win, by $635k
+    power = report.lots[0].sensitivity[0]
+    assert power.variable == "power price" and power.winner_low == "Wait and redeploy"
+    assert power.winner_npv_low_usd > power.npv_base_usd and power.base_winner_lead_low_usd < 0
+    text = render_text(report, width=120)
+    assert "$635k" in text and "Wait and redeploy" in text
+    html = render(report, "html")
+    assert "winner&#x27;s NPV" in html and "next best" in html
+
+
 def test_seed_reproducible_and_paths_zero_switches_monte_carlo_off(scenario):
     a = build_report(scenario.with_monte_carlo(paths=50, seed=3))
     b = build_report(scenario.with_monte_carlo(paths=50, seed=3))

@@ -84,8 +84,9 @@ def test_schema_rejects_a_renamed_key(doc):
 
 def test_json_keys_are_pinned(doc):
     """The stable schema: renaming any of these keys needs a SCHEMA_VERSION bump and this list updated."""
-    # 1.1 added "dispatch"; 1.2 added price_basis/price_source/price_unverified to options, models
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.2"
+    # 1.1 added "dispatch"; 1.2 added price_basis/price_source/price_unverified to options, models;
+    # 1.3 added the winner/runner-up/NPV/margin at each sensitivity point and the base winner's lead
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.3"
     assert list(doc)[0] == "schema_version"
     assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
                         "hold_cost_total_usd", "breakeven", "emulation", "dispatch", "warnings"}
@@ -101,6 +102,11 @@ def test_json_keys_are_pinned(doc):
     assert set(doc["lots"][0]["monte_carlo"]["rows"][0]) == {
         "strategy_key", "strategy_name", "npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "npv_mean_usd", "p_win",
         "p_payback"}
+    assert set(doc["lots"][0]["sensitivity"][0]) == {
+        "variable", "unit", "base_value", "low_value", "high_value", "npv_low_usd", "npv_base_usd", "npv_high_usd",
+        "winner_low", "winner_high", "margin_low_usd", "margin_high_usd", "winner_base", "runner_up_low",
+        "runner_up_base", "runner_up_high", "winner_npv_low_usd", "winner_npv_high_usd", "margin_base_usd",
+        "base_winner_lead_low_usd", "base_winner_lead_high_usd"}
     assert set(doc["lots"][0]["hold_cost"]) == {
         "lot", "model", "units", "days_held", "holding_fees_usd", "legal_costs_usd", "lost_margin_usd",
         "difficulty_drift_usd", "total_usd"}

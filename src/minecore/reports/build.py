@@ -274,6 +274,19 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
                    "difficulty_growth_per_month": (esc.projection.difficulty_growth_per_month, "decimal/month",
                                                    "difficulty growth"),
                    "hold_scale": (1.0, "x", "hold length")}
+    def ranked(npv_usd: dict[str, float]) -> list[str]:
+        """Strategy labels by the NPVs the economics returned, best first (ordering only)."""
+        return sorted(npv_usd, key=lambda k: -npv_usd[k])
+
+    def lead(npv_usd: dict[str, float]) -> float | None:
+        """Base winner's NPV minus the best other strategy's, both as the economics returned them."""
+        others = [v for k, v in npv_usd.items() if k != win.label]
+        return npv_usd[win.label] - max(others) if others and win.label in npv_usd else None
+
+    def runner_up(npv_usd: dict[str, float]) -> str | None:
+        order = ranked(npv_usd)
+        return strategy_name(order[1], f)[0] if len(order) > 1 else None
+
     sens_rows = []
     for param, (base, unit, label) in base_values.items():
         rows = [r for r in table.rows if r.parameter == param]
@@ -285,7 +298,12 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
             npv_low_usd=lo.npv_usd.get(win.label, float("nan")), npv_base_usd=win.expected_npv_usd,
             npv_high_usd=hi.npv_usd.get(win.label, float("nan")),
             winner_low=strategy_name(lo.winner, f)[0], winner_high=strategy_name(hi.winner, f)[0],
-            margin_low_usd=lo.margin_usd, margin_high_usd=hi.margin_usd))
+            margin_low_usd=lo.margin_usd, margin_high_usd=hi.margin_usd,
+            winner_base=names[win.label][0], runner_up_low=runner_up(lo.npv_usd),
+            runner_up_base=names[run.label][0] if run else None, runner_up_high=runner_up(hi.npv_usd),
+            winner_npv_low_usd=lo.winner_npv_usd, winner_npv_high_usd=hi.winner_npv_usd,
+            margin_base_usd=res.margin_usd if run else None,
+            base_winner_lead_low_usd=lead(lo.npv_usd), base_winner_lead_high_usd=lead(hi.npv_usd)))
 
     mc_summary = _monte_carlo(sc, esc, names, progress, spec.name)
 

@@ -131,28 +131,41 @@ def npv_distribution_chart(report: _m.Report) -> str:
 
 
 def tornado_chart(report: _m.Report) -> str:
-    """Sensitivity tornado: each lot's recommended strategy's NPV at each input's low and high value [USD]."""
+    """Sensitivity tornado: each lot's recommended strategy's lead over the best other strategy at each input's low
+    and high value [USD]; a bar crossing zero means another strategy wins there."""
     plt = _plt()
-    title = "Sensitivity of the recommended strategy's NPV (one input at a time)"
-    lots = [lot for lot in report.lots if lot.sensitivity]
+    title = "Sensitivity: the recommended strategy's lead over the next best (one input at a time)"
+    lots = [lot for lot in report.lots if lot.sensitivity and lot.sensitivity[0].margin_base_usd is not None]
     if not lots:
         return _placeholder(plt, title, "no sensitivity rows")
     n_rows = max(len(lot.sensitivity) for lot in lots)
     fig, axes = _lot_axes(plt, len(lots), 0.7 * n_rows + 1.6)
+
+    def val(v: float | None) -> float:
+        return v if v is not None else float("nan")
+
     for ax, lot in zip(axes, lots):
-        rows = sorted(lot.sensitivity, key=lambda r: abs(r.npv_high_usd - r.npv_low_usd))
-        base = rows[0].npv_base_usd
+        rows = sorted(lot.sensitivity, key=lambda r: abs(val(r.base_winner_lead_high_usd)
+                                                         - val(r.base_winner_lead_low_usd)))
+        base = rows[0].margin_base_usd
         for y, r in enumerate(rows):
-            ax.barh(y, r.npv_low_usd - base, left=base, color=PALETTE[0], height=0.6,
+            ax.barh(y, val(r.base_winner_lead_low_usd) - base, left=base, color=PALETTE[0], height=0.6,
                     label="at the low value" if y == 0 else None)
-            ax.barh(y, r.npv_high_usd - base, left=base, color=PALETTE[1], height=0.6,
+            ax.barh(y, val(r.base_winner_lead_high_usd) - base, left=base, color=PALETTE[1], height=0.6,
                     label="at the high value" if y == 0 else None)
+        labels = []
+        for r in rows:
+            flips = [f"{at}: {w}" for at, w in (("low", r.winner_low), ("high", r.winner_high))
+                     if w != lot.recommendation.strategy_name]
+            labels.append(_t(f"{r.variable}\n{fmt.figure(r.low_value, r.unit)} … {fmt.figure(r.high_value, r.unit)}"
+                             + ("".join(f"\n{fmt.short(x, 38)} wins" for x in flips))))
         ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([_t(f"{r.variable}\n{fmt.figure(r.low_value, r.unit)} … {fmt.figure(r.high_value, r.unit)}")
-                            for r in rows], fontsize=7)
+        ax.set_yticklabels(labels, fontsize=7)
         ax.axvline(base, color="#333333", lw=1.0)
+        ax.axvline(0.0, color=PALETTE[3], lw=1.0, ls="--")
         _usd_axis(ax, "x")
-        ax.set_xlabel(_t(f"NPV of '{lot.recommendation.strategy_name}' (base {fmt.usd(base)})"), fontsize=8)
+        ax.set_xlabel(_t(f"lead of '{lot.recommendation.strategy_name}' over the best other strategy "
+                         f"(base {fmt.usd(base)}; below 0 another wins)"), fontsize=8)
         ax.set_title(lot.lot, loc="left", fontweight="bold")
         ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.grid(axis="y", visible=False)

@@ -15,8 +15,9 @@ from typing import Any
 #: Version of the JSON document :func:`minecore.reports.render_json.report_to_dict` writes.
 #: Bump the major number when a key is renamed or removed, the minor when one is added.
 #: 1.1 added ``dispatch``; 1.2 added ``price_basis``/``price_unverified`` (models) and
-#: ``price_basis``/``price_source``/``price_unverified`` (options).
-SCHEMA_VERSION = "1.2"
+#: ``price_basis``/``price_source``/``price_unverified`` (options); 1.3 added to each sensitivity row the winner,
+#: runner-up, winner's NPV and margin at low/base/high and the base winner's lead at low/high.
+SCHEMA_VERSION = "1.3"
 
 #: Where a unit price comes from (``price_basis``): a dated catalog price, the scenario file's own figure (an
 #: assumption of whoever wrote the scenario), or :func:`minecore.economics.machine.assumed_price_usd` (an
@@ -166,8 +167,11 @@ class Recommendation:
 class SensitivityRow:
     """Winner and margin when one input moves to a low and a high value (others at base).
 
-    base/low/high are in ``unit``; *_npv_usd are the base winner's expected NPV [USD];
-    winner_* are strategy names; margin_* [USD] are winner-minus-runner-up.
+    base/low/high are in ``unit``; npv_*_usd [USD] are the base winner's expected NPV at each value;
+    winner_* / runner_up_* are strategy names at each value; winner_npv_*_usd [USD] the winner's expected NPV there;
+    margin_*_usd [USD] winner minus runner-up there (from the economics sensitivity table; margin_base_usd is
+    the recommendation's margin); base_winner_lead_*_usd [USD] the base winner's NPV minus the best other
+    strategy's NPV at that value: the margin while it still wins, negative once another strategy wins.
     """
 
     variable: str
@@ -182,6 +186,15 @@ class SensitivityRow:
     winner_high: str
     margin_low_usd: float
     margin_high_usd: float
+    winner_base: str = ""
+    runner_up_low: str | None = None
+    runner_up_base: str | None = None
+    runner_up_high: str | None = None
+    winner_npv_low_usd: float = float("nan")
+    winner_npv_high_usd: float = float("nan")
+    margin_base_usd: float | None = None
+    base_winner_lead_low_usd: float | None = None
+    base_winner_lead_high_usd: float | None = None
 
 
 @dataclass(frozen=True)

@@ -170,16 +170,17 @@ def _sensitivity(lot: _m.LotReport) -> str:
     best = lot.recommendation.strategy_name
     rows = []
     for s in lot.sensitivity:
-        winners = s.winner_low if s.winner_low == s.winner_high else f"{s.winner_low} / {s.winner_high}"
-        flip = s.winner_low != best or s.winner_high != best
-        rows.append([_e(s.variable), _e(fmt.figure(s.low_value, s.unit)), _e(fmt.figure(s.base_value, s.unit)),
-                     _e(fmt.figure(s.high_value, s.unit)), _money(s.npv_low_usd), _money(s.npv_high_usd),
-                     f'<span class="flag">{_e(winners)}</span>' if flip else _e(winners),
-                     _money(s.margin_low_usd), _money(s.margin_high_usd)])
-    return _table(["input", "low", "base", "high", "NPV at low", "NPV at high", "winner (low / high)",
-                   "margin at low", "margin at high"], rows,
-                  caption=f"NPV of '{best}' with one input moved at a time; margin = winner minus runner-up; "
-                          "highlighted when the winner changes.", text_cols=(0, 6))
+        points = (("low", s.low_value, s.winner_low, s.winner_npv_low_usd, s.margin_low_usd, s.runner_up_low),
+                  ("base", s.base_value, s.winner_base or best, s.npv_base_usd, s.margin_base_usd, s.runner_up_base),
+                  ("high", s.high_value, s.winner_high, s.winner_npv_high_usd, s.margin_high_usd, s.runner_up_high))
+        for i, (at, value, winner, npv, margin, nxt) in enumerate(points):
+            rows.append([_e(s.variable) if i == 0 else "", _e(at), _e(fmt.figure(value, s.unit)),
+                         f'<span class="flag">{_e(winner)}</span>' if winner != best else _e(winner),
+                         _money(npv), _money(margin), _e(nxt or "—")])
+    return _table(["input", "at", "value", "winner", "winner's NPV", "margin", "next best"], rows,
+                  caption=f"One input moved at a time, the others at base. Margin = the winner's expected NPV minus "
+                          f"the next best's at that value; highlighted when the winner is not '{best}' (the "
+                          "recommendation at base).", text_cols=(0, 1, 3, 6))
 
 
 def _monte_carlo(lot: _m.LotReport) -> str:

@@ -183,17 +183,26 @@ def _sensitivity(lot: _m.LotReport, out: list[Any]) -> None:
     if not lot.sensitivity:
         return
     best = lot.recommendation.strategy_name
-    t = _table(f"{_x(lot.lot)}: sensitivity, one input at a time (NPV of '{_x(best)}')",
-               caption="winner at the low / high value; yellow when the winner changes")
-    for name, just in (("input", "left"), ("low", "right"), ("base", "right"), ("high", "right"),
-                       ("NPV low", "right"), ("NPV high", "right"), ("winner low / high", "left")):
-        t.add_column(name, justify=just, overflow="fold")
+    t = _table(f"{_x(lot.lot)}: sensitivity, one input at a time: the winner and its margin",
+               caption=f"NPV = the winner's expected NPV; margin = it minus the next best's, at that value; yellow "
+                       f"when the "
+                       f"winner is not '{_x(best)}' (the recommendation at base)")
+    t.expand = True
+    t.add_column("input", overflow="fold", max_width=11)
+    t.add_column("value", justify="right", no_wrap=True)
+    t.add_column("winner", overflow="fold", ratio=1)
+    t.add_column("NPV", justify="right", no_wrap=True)
+    t.add_column("margin", justify="right", no_wrap=True)
+    t.add_column("next best", overflow="fold", ratio=1)
     for s in lot.sensitivity:
-        winners = _x(s.winner_low if s.winner_low == s.winner_high else f"{s.winner_low} / {s.winner_high}")
-        if s.winner_low != best or s.winner_high != best:
-            winners = f"[yellow]{winners}[/yellow]"
-        t.add_row(s.variable, fmt.figure(s.low_value, s.unit), fmt.figure(s.base_value, s.unit),
-                  fmt.figure(s.high_value, s.unit), fmt.usd(s.npv_low_usd), fmt.usd(s.npv_high_usd), winners)
+        points = (("low", s.low_value, s.winner_low, s.winner_npv_low_usd, s.margin_low_usd, s.runner_up_low),
+                  ("base", s.base_value, s.winner_base or best, s.npv_base_usd, s.margin_base_usd, s.runner_up_base),
+                  ("high", s.high_value, s.winner_high, s.winner_npv_high_usd, s.margin_high_usd, s.runner_up_high))
+        for i, (at, value, winner, npv, margin, nxt) in enumerate(points):
+            w = _x(winner)
+            t.add_row(s.variable if i == 0 else "", f"{at} {fmt.figure(value, s.unit)}",
+                      f"[yellow]{w}[/yellow]" if winner != best else w, fmt.usd(npv), fmt.usd(margin),
+                      _x(nxt or "—"), end_section=i == 2)
     out.append(t)
 
 

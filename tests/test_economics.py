@@ -487,3 +487,33 @@ def test_snapshot_file_without_date_is_labelled_undated(tmp_path, capsys):
     assert main(["hashprice", "--snapshot", str(f), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["snapshot_date"] is None and "(undated, file mine.toml)" in out["snapshot"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seized", "nosuch:10"], "unknown model 'nosuch'"),  # the model is checked before the days held
+    (["--seized", "S21:10:1:2:3"], "too many ':' fields; expected MODEL:COUNT[:DAYS_HELD]"),
+    (["--seized", "S21:10:5", "--replace", "S21 XP:5:3"], "too many ':' fields; expected MODEL[:COUNT]"),
+    (["--seized", "S21"], "missing COUNT"),
+    (["--seized", "S21:10"], "days held unknown; give --seized MODEL:COUNT:DAYS_HELD or --days-held N"),
+    (["--seized", "S21:10:5", "--days-held", "6"], "says 5 days held but --days-held says 6"),
+])
+def test_compare_seized_parsing(argv, message, capsys):
+    assert main(["compare", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_compare_days_held_from_either_place(capsys):
+    """DAYS_HELD is required, in --seized or as --days-held, and the help says so; both forms give the same result."""
+    outs = []
+    for argv in (["--seized", "S21:10:30"], ["--seized", "S21:10", "--days-held", "30"],
+                 ["--seized", "S21:10:30", "--days-held", "30"]):
+        assert main(["compare", *argv, "--replace", "S21 XP:5", "--horizon-days", "60", "--json"]) == 0
+        outs.append(json.loads(capsys.readouterr().out))
+    assert outs[0] == outs[1] == outs[2] and outs[0]["days_held"] == 30
+    from minecore.cli.main import build_parser
+
+    sub = next(a for a in build_parser("compare")._actions if a.dest == "command").choices["compare"]
+    helps = {a.dest: a.help for a in sub._actions}
+    assert "DAYS_HELD is required, here or with --days-held" in helps["seized"]
+    assert "required unless --seized gives DAYS_HELD" in helps["days_held"]

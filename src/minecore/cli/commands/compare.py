@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .hashprice import add_network_args, snapshot_from_args
 
+SEIZED_FORM = "MODEL:COUNT[:DAYS_HELD]"
+
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
@@ -22,14 +24,16 @@ def add_parser(subparsers):
         "from a user catalog, e.g. my_models.toml:\n"
         "  [[models]]\n  name = \"Teraflux AT2880\"\n  hashrate_ths = 288    # your own measured figures\n  power_w = 4000",
     )
-    p.add_argument("--seized", required=True, metavar="MODEL:COUNT[:DAYS_HELD][@COUNTRY]",
-                   help="the held lot; @COUNTRY gives the country of assembly when the catalog has none")
+    p.add_argument("--seized", required=True, metavar=SEIZED_FORM + "[@COUNTRY]",
+                   help="the held lot: model, unit count and days held so far; DAYS_HELD is required, here or "
+                        "with --days-held N; @COUNTRY gives the country of assembly when the catalog has none")
     p.add_argument("--replace", action="append", default=[], metavar="MODEL[:COUNT][@COUNTRY]",
                    help="a replacement option (repeatable); COUNT defaults to matching the seized hashrate; "
                         "@COUNTRY sets the country of assembly (hence the tariff)")
     p.add_argument("--catalog", metavar="PATH", help="TOML file that adds or overrides models (e.g. hashrate/power "
                    "for models the built-in catalog lacks)")
-    p.add_argument("--days-held", type=int, metavar="N", help="days held (if not in --seized)")
+    p.add_argument("--days-held", type=int, metavar="N", help="days held so far; required unless --seized gives "
+                   "DAYS_HELD")
     p.add_argument("--holding-fee", type=float, default=14.0, metavar="USD", help="holding fee per unit per day")
     p.add_argument("--forfeit", type=float, default=0.0, metavar="P", help="probability of forfeiture")
     p.add_argument("--median-hold", type=float, default=120.0, metavar="DAYS", help="median total hold [days]")
@@ -59,21 +63,19 @@ def _origin(text: str, what: str) -> tuple[str, str | None]:
     return body, country.strip()
 
 
-def _split(text: str, what: str, max_parts: int) -> tuple[str, list[int]]:
+def _split(text: str, what: str, form: str) -> tuple[str, list[int]]:
+    """``MODEL[:N[:M]]`` -> (MODEL, [N, M]); ``form`` (e.g. ``MODEL:COUNT[:DAYS_HELD]``) bounds the field count."""
     from ...errors import InvalidInputError
 
-    parts = text.rsplit(":", max_parts - 1)
-    name, nums = parts[0], []
-    # model names never end in ':<digits>', so peel numeric suffixes only
-    while len(parts) > 1:
-        try:
-            nums.insert(0, int(parts[-1]))
-        except ValueError:
-            raise InvalidInputError(f"{what} {text!r}: expected MODEL:COUNT, counts must be integers") from None
-        parts.pop()
-    name = parts[0]
+    name, *fields = text.split(":")
     if not name.strip():
-        raise InvalidInputError(f"{what} {text!r}: missing model name")
+        raise InvalidInputError(f"{what} {text!r}: missing model name; expected {form}")
+    if len(fields) > form.count(":"):
+        raise InvalidInputError(f"{what} {text!r}: too many ':' fields; expected {form}")
+    try:
+        nums = [int(f) for f in fields]
+    except ValueError:
+        raise InvalidInputError(f"{what} {text!r}: expected {form} with whole numbers after the model") from None
     return name, nums
 
 
@@ -85,25 +87,30 @@ def run(args) -> int:
     from ..output import emit_json, print_table
 
     seized_text, seized_origin = _origin(args.seized, "--seized")
-    name, nums = _split(seized_text, "--seized", 3)
+    name, nums = _split(seized_text, "--seized", SEIZED_FORM)
     if not nums:
-        raise InvalidInputError(f"--seized {args.seized!r}: expected MODEL:COUNT[:DAYS_HELD]")
-    days = nums[1] if len(nums) > 1 else args.days_held
-    if days is None:
-        raise InvalidInputError("days held unknown: use --seized MODEL:COUNT:DAYS_HELD or --days-held N")
+        raise InvalidInputError(f"--seized {args.seized!r}: missing COUNT; expected {SEIZED_FORM}")
     catalog = None
     if args.catalog:
         from ...hardware import load_catalog
 
         catalog = load_catalog(args.catalog)
-    lot = SeizedLot(resolve_spec(name, origin_country=seized_origin, catalog=catalog), units=nums[0], days_held=days, holding_fee_usd_per_unit_day=args.holding_fee,
+    seized_spec = resolve_spec(name, origin_country=seized_origin, catalog=catalog)  # the model first
+    days = nums[1] if len(nums) > 1 else args.days_held
+    if len(nums) > 1 and args.days_held is not None and args.days_held != nums[1]:
+        raise InvalidInputError(f"--seized {args.seized!r} says {nums[1]} days held but --days-held says "
+                                f"{args.days_held}; give one")
+    if days is None:
+        raise InvalidInputError(f"--seized {args.seized!r}: days held unknown; give --seized MODEL:COUNT:DAYS_HELD "
+                                "or --days-held N")
+    lot = SeizedLot(seized_spec, units=nums[0], days_held=days, holding_fee_usd_per_unit_day=args.holding_fee,
                     release=ReleaseModel(median_hold_days=args.median_hold, forfeiture_probability=args.forfeit))
     options = []
     for r in args.replace:
         r_text, r_origin = _origin(r, "--replace")
-        rname, rnums = _split(r_text, "--replace", 2)
-        options.append(ReplacementOption(resolve_spec(rname, origin_country=r_origin, catalog=catalog), units=rnums[0] if rnums else None,
-                                         lead_time_days=args.lead_time))
+        rname, rnums = _split(r_text, "--replace", "MODEL[:COUNT]")
+        options.append(ReplacementOption(resolve_spec(rname, origin_country=r_origin, catalog=catalog),
+                                         units=rnums[0] if rnums else None, lead_time_days=args.lead_time))
     site = OperatingCosts(power_price_usd_per_kwh=args.power_price, pue=args.pue, pool_fee=args.pool_fee)
     proj = NetworkProjection(snapshot_from_args(args), difficulty_growth_per_month=args.growth)
     sc = Scenario(lot, tuple(options), site=site, projection=proj, horizon_days=args.horizon_days,

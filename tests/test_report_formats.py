@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -183,3 +184,29 @@ def test_every_price_carries_its_basis_and_source_in_json_and_csv(doc, report):
     assert "no public price" in opt.loc["S21 lot/Auradine AH3880", "price_source"]
     models = df[df.section == "models"].pivot(index="item", columns="metric", values="value")
     assert set(models["price_basis"]) == {"scenario_assumption"}
+
+
+def test_p_payback_none_renders_n_a_in_table_and_html_and_null_in_json_and_csv(report):
+    """Economics may return P(payback) = None for a strategy without cash flows (abandoning the lot): the report
+    shows "n/a" (not 0% or a dash) and JSON null."""
+    from minecore.reports.render_table import render_text
+
+    lot = report.lots[0]
+    mc = lot.monte_carlo
+    rows = tuple(dataclasses.replace(r, p_payback=None) if r.strategy_key == "abandon" else r for r in mc.rows)
+    assert any(r.p_payback is None for r in rows)
+    lot2 = dataclasses.replace(lot, monte_carlo=dataclasses.replace(mc, rows=rows))
+    rep = report.replace(lots=(lot2, *report.lots[1:]))
+    doc = json.loads(render(rep, "json"))
+    abandon = next(r for r in doc["lots"][0]["monte_carlo"]["rows"] if r["strategy_key"] == "abandon")
+    assert abandon["p_payback"] is None
+    schema = json_schema()
+    _check(doc, schema, schema["$defs"])
+    line = next(x for x in render_text(rep, width=140).splitlines() if x.strip().startswith("Abandon the lot")
+                and "%" in x)
+    assert line.split()[-1] == "n/a"
+    html = render(rep, "html")
+    assert "<td>n/a</td>" in html
+    df = pd.read_csv(io.StringIO(render(rep, "csv")))
+    cell = df[(df.section == "monte_carlo") & (df.item == "S21 lot/abandon") & (df.metric == "p_payback")]["value"]
+    assert len(cell) == 1 and pd.isna(cell.iloc[0])

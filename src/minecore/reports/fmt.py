@@ -39,6 +39,14 @@ def pct(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
+def probability(value: float | None, digits: int = 0) -> str:
+    """A probability as a percentage; ``n/a`` for None (not defined, e.g. P(payback) of a strategy without cash
+    flows), unlike :func:`pct`'s ``—``."""
+    if value is None:
+        return "n/a"
+    return pct(value, digits)
+
+
 def days(value: float | None, *, never: str = "never") -> str:
     """Payback-style days; None means never."""
     if value is None or not math.isfinite(value):

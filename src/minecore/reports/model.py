@@ -199,7 +199,8 @@ class SensitivityRow:
 
 @dataclass(frozen=True)
 class MonteCarloRow:
-    """NPV distribution of one strategy [USD] and its odds."""
+    """NPV distribution of one strategy [USD] and its odds (decimals). p_payback None: not defined (the strategy has no
+    cash flows, e.g. abandoning the lot); JSON null, ``n/a`` in the table and HTML."""
 
     strategy_key: str
     strategy_name: str

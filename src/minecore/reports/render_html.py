@@ -188,10 +188,11 @@ def _monte_carlo(lot: _m.LotReport) -> str:
     if mc is None:
         return "<p>Monte Carlo was switched off for this report.</p>"
     rows = [[_e(x.strategy_name), _money(x.npv_p5_usd), _money(x.npv_p50_usd), _money(x.npv_p95_usd),
-             _money(x.npv_mean_usd), _e(fmt.pct(x.p_win, 0)), _e(fmt.pct(x.p_payback, 0))] for x in mc.rows]
+             _money(x.npv_mean_usd), _e(fmt.pct(x.p_win, 0)), _e(fmt.probability(x.p_payback))] for x in mc.rows]
     settings = "; ".join(f"{f.name} {fmt.figure(f.value, f.unit)}" for f in mc.model)
     return _table(["strategy", "P5 NPV", "P50 NPV", "P95 NPV", "mean NPV", "P(win)", "P(payback)"], rows,
-                  caption=f"{mc.paths:,} paths, seed {mc.seed}. {settings}.")
+                  caption=f"{mc.paths:,} paths, seed {mc.seed}. {settings}. P(payback) n/a: the strategy has no cash "
+                          "flows to pay back (e.g. abandoning the lot).")
 
 
 def _lot(r: _m.Report, lot: _m.LotReport) -> str:

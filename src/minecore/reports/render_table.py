@@ -211,12 +211,13 @@ def _monte_carlo(lot: _m.LotReport, out: list[Any]) -> None:
     if mc is None:
         return
     settings = ", ".join(f"{f.name} {fmt.figure(f.value, f.unit)}" for f in mc.model)
-    t = _table(f"{_x(lot.lot)}: Monte Carlo, {mc.paths:,} paths, seed {mc.seed}", caption=settings)
+    t = _table(f"{_x(lot.lot)}: Monte Carlo, {mc.paths:,} paths, seed {mc.seed}",
+               caption=settings + "; P(payback) n/a = the strategy has no cash flows to pay back")
     for name in ("strategy", "P5 NPV", "P50 NPV", "P95 NPV", "mean", "P(win)", "P(payback)"):
         t.add_column(name, justify="left" if name == "strategy" else "right", overflow="fold")
     for r in mc.rows:
         t.add_row(_x(r.strategy_name), fmt.usd(r.npv_p5_usd), fmt.usd(r.npv_p50_usd), fmt.usd(r.npv_p95_usd),
-                  fmt.usd(r.npv_mean_usd), fmt.pct(r.p_win, 0), fmt.pct(r.p_payback, 0))
+                  fmt.usd(r.npv_mean_usd), fmt.pct(r.p_win, 0), fmt.probability(r.p_payback))
     out.append(t)
 
 

@@ -179,6 +179,14 @@ def test_unknown_model_suggests():
     assert "Antminer Z99" not in CATALOG
 
 
+def test_unknown_model_without_close_match_still_suggests():
+    """No name within difflib's 0.6 ratio: the nearest few names (ratio >= 0.3), else the makers; one line."""
+    msg = str(pytest.raises(UnknownModelError, CATALOG.get, "zz9").value)
+    assert "nearest names: Antminer S9" in msg and "\n" not in msg
+    msg = str(pytest.raises(UnknownModelError, CATALOG.get, "qqqqqqqq").value)
+    assert "makers: Bitmain, MicroBT, Canaan" in msg and "--maker" in msg and "\n" not in msg
+
+
 def test_unknown_maker():
     with pytest.raises(InvalidInputError, match="unknown maker 'Bitman'.*did you mean Bitmain"):
         CATALOG.models(maker="Bitman")

@@ -162,17 +162,24 @@ class Catalog:
             raise UnknownModelError(f"model name {name!r} is ambiguous: {', '.join(names)}")
         raise UnknownModelError(f"unknown model {name!r}{self._suggest(name)}")
 
-    def _suggest(self, name: str) -> str:
-        wanted = normalize_name(name)
-        close = difflib.get_close_matches(wanted, list(self._index), n=8, cutoff=0.6)
+    def _close_names(self, wanted: str, cutoff: float) -> list[str]:
         names: list[str] = []
-        for form in close:
+        for form in difflib.get_close_matches(wanted, list(self._index), n=12, cutoff=cutoff):
             for key in sorted(self._index[form]):
                 if self._models[key].name not in names:
                     names.append(self._models[key].name)
-        if not names:
-            return " (see `minecore models` for the list)"
-        return f"; did you mean {', '.join(names[:3])}?"
+        return names
+
+    def _suggest(self, name: str) -> str:
+        """One-line hint: close matches, else the nearest few names, else the makers."""
+        wanted = normalize_name(name)
+        names = self._close_names(wanted, 0.6)
+        if names:
+            return f"; did you mean {', '.join(names[:3])}?"
+        names = self._close_names(wanted, 0.3)
+        if names:
+            return f"; nearest names: {', '.join(names[:3])} (all: `minecore models`)"
+        return f"; makers: {', '.join(self.makers())} (list one with `minecore models --maker M`)"
 
     def makers(self) -> list[str]:
         """Makers in catalog order, without repeats."""

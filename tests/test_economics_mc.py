@@ -93,3 +93,23 @@ def test_numba_is_imported_only_by_the_numba_engine():
             "print('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_p_payback_is_not_applicable_without_capex():
+    """Payback is the recovery of an investment. 'abandon' has no cash flows at all and used to show P(payback)
+    100 %; it, wait_and_redeploy and sell_on_release invest nothing (the seized units are sunk), so their
+    P(payback) is None (JSON null, '—' in tables). Every strategy that buys replacements has a probability."""
+    sc = _scenario(SITES["shutdown"], horizon=60)
+    r = E.run_monte_carlo(sc, MonteCarloParams(n_paths=16, engine=MCEngine.NUMPY))
+    pp = r.p_payback
+    assert set(pp) == set(r.labels)
+    for lab in ("abandon", "wait_and_redeploy", "sell_on_release"):
+        assert pp[lab] is None
+    rep = [lab for lab in r.labels if lab.startswith(("replace_", "partial_replace"))]
+    assert rep and all(0.0 <= pp[lab] <= 1.0 for lab in rep)
+    # 60 days cannot recover a $5,000 unit earning a few dollars a day
+    assert pp["replace_now:US-1"] == 0.0
+    rows = {row["strategy"]: row for row in r.summary_rows()}
+    assert rows["abandon"]["p_payback_within_horizon"] is None
+    df = r.to_dataframe().set_index("strategy")
+    assert np.isnan(df.loc["abandon", "p_payback_within_horizon"])

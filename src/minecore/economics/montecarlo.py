@@ -95,6 +95,7 @@ class MonteCarloResult:
     path_days: int  #: n_paths x horizon_days (one day of one price/difficulty path; not per model or strategy)
     elapsed_s: float  #: seconds in the path engine (inputs and strategy NPVs excluded)
     snapshot_label: str
+    capex_usd: tuple[float, ...] = ()  #: capex of each strategy on day 0 [USD]; 0 = nothing to pay back
 
     def percentile(self, label: str, q: float) -> float:
         return float(np.percentile(self.npv_usd[self.labels.index(label)], q))
@@ -106,9 +107,17 @@ class MonteCarloResult:
         return {lab: float(np.mean(best == i)) for i, lab in enumerate(self.labels)}
 
     @property
-    def p_payback(self) -> dict[str, float]:
-        """P(cumulative undiscounted cash >= 0 by the horizon, salvage excluded) per strategy."""
-        return {lab: float(np.mean(self.cash_usd[i] >= -1e-6)) for i, lab in enumerate(self.labels)}
+    def p_payback(self) -> dict[str, float | None]:
+        """P(cumulative undiscounted cash >= 0 by the horizon, salvage excluded) per strategy.
+
+        Payback is the recovery of an investment, so it applies only to strategies with capex (those that buy
+        replacements). For ``wait_and_redeploy``, ``sell_on_release`` and ``abandon`` the seized units are sunk
+        and nothing is invested: the value is ``None`` (not applicable; JSON ``null``, tables "—"), not a
+        probability (``abandon``, with no cash flows at all, would otherwise "pay back" on every path).
+        """
+        capex = self.capex_usd or (1.0,) * len(self.labels)
+        return {lab: float(np.mean(self.cash_usd[i] >= -1e-6)) if capex[i] > 0 else None
+                for i, lab in enumerate(self.labels)}
 
     def summary_rows(self) -> list[dict[str, Any]]:
         pw, pp = self.p_win, self.p_payback
@@ -233,13 +242,14 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     sell_cash = N * (-fees_cash - rc_cash + resale) - legal
 
     wanted = set(sc.strategies) if sc.strategies is not None else set(Strategy)
-    labels, npvs, cashes = [], [], []
+    labels, npvs, cashes, capexes = [], [], [], []
 
-    def add(s: Strategy, opt: str | None, v: np.ndarray, c: np.ndarray) -> None:
+    def add(s: Strategy, opt: str | None, v: np.ndarray, c: np.ndarray, capex: float = 0.0) -> None:
         if s in wanted:
             labels.append(s.value if opt is None else f"{s.value}:{opt}")
             npvs.append(v)
             cashes.append(c)
+            capexes.append(float(capex))
 
     add(Strategy.WAIT_AND_REDEPLOY, None, wait_pv, wait_cash)
     add(Strategy.SELL_ON_RELEASE, None, sell_pv, sell_cash)
@@ -248,14 +258,18 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
         salv_k = p.option_salvage_usd[j] * disc[H]
         unit_pv = -ro.capex.total_usd + pv[j + 1] + salv_k
         unit_cash = -ro.capex.total_usd + cash[j + 1]
-        add(Strategy.REPLACE_NOW, ro.name, ro.units * unit_pv, ro.units * unit_cash)
-        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, ro.units * unit_pv + sell_pv, ro.units * unit_cash + sell_cash)
-        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, ro.units * unit_pv + wait_pv, ro.units * unit_cash + wait_cash)
+        capex = ro.capex_usd
+        add(Strategy.REPLACE_NOW, ro.name, ro.units * unit_pv, ro.units * unit_cash, capex)
+        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, ro.units * unit_pv + sell_pv, ro.units * unit_cash + sell_cash,
+            capex)
+        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, ro.units * unit_pv + wait_pv, ro.units * unit_cash + wait_cash,
+            capex)
         f = sc.partial_fraction
         kk = int(round(f * ro.units))
         if 0 < kk < ro.units or (0 < f < 1 and kk > 0):
             mix_pv = (1 - f) * wait_pv + f * sell_pv
             mix_cash = (1 - f) * wait_cash + f * sell_cash
-            add(Strategy.PARTIAL_REPLACE, ro.name, kk * unit_pv + mix_pv, kk * unit_cash + mix_cash)
+            add(Strategy.PARTIAL_REPLACE, ro.name, kk * unit_pv + mix_pv, kk * unit_cash + mix_cash,
+                kk * ro.capex.total_usd)
     return MonteCarloResult(tuple(labels), np.array(npvs), np.array(cashes), np.where(released, w, H), forfeit, prm,
-                            engine.value, n * H, elapsed, snap.label)
+                            engine.value, n * H, elapsed, snap.label, tuple(capexes))

@@ -143,5 +143,7 @@ def run(args) -> int:
     if mc is not None:
         print_table(f"Monte Carlo ({mc.params.n_paths} paths, seed {mc.params.seed})",
                     ["strategy", "npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "p_win", "p_payback_within_horizon"],
-                    mc.summary_rows())
+                    mc.summary_rows(),
+                    caption="p_payback: share of paths whose cash recovers the capex within the horizon; "
+                            "— = not applicable (no capex: the seized units are sunk)")
     return 0

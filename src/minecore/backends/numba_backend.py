@@ -160,14 +160,26 @@ def kernel_modules() -> tuple[str, ...]:
         return KERNEL_MODULES_OF["lanes"]
 
 
+def _impl_names(features, kernel: str, jit_disabled: bool) -> tuple[str, list[str]]:
+    """(active impl, usable impls) as ``info()`` and ``minecore backends`` name them."""
+    if jit_disabled:
+        return "python (NUMBA_DISABLE_JIT)", ["python (NUMBA_DISABLE_JIT)"]
+    vector = "zmm (512-bit)" if "avx512f" in features else "ymm (256-bit)" if "avx2" in features else "xmm"
+    lanes_impl = f"llvm {vector}"
+    usable = ([IMPL_SHANI] if "sha" in features else []) + [lanes_impl]
+    return (IMPL_SHANI if kernel == "shani" else lanes_impl), usable
+
+
 def describe() -> dict:
     """What ``minecore backends`` shows for numba, without importing it."""
+    features = _features_without_numba()
     try:
-        kernel = selected_kernel(_features_without_numba())
+        kernel = selected_kernel(features)
     except BackendUnavailableError as exc:
-        kernel = f"error: {exc}"
-    return {"numba": _numba_version(), "lanes": KERNEL_LANES.get(kernel, NumbaBackend.lanes), "kernel": kernel,
-            "cache": cache_status()}
+        return {"numba": _numba_version(), "lanes": None, "kernel": None, "note": str(exc), "cache": cache_status()}
+    impl, usable = _impl_names(features, kernel, _jit_disabled_env())
+    return {"numba": _numba_version(), "lanes": KERNEL_LANES[kernel], "kernel": kernel, "impl": impl,
+            "impls_usable": usable, "cache": cache_status()}
 
 
 # ---------------------------------------------------------------------------- kernel choice
@@ -197,14 +209,16 @@ def _features_without_numba() -> set[str]:
         return set()
 
 
-def selected_kernel(features: set[str] | list[str], jit_disabled: bool | None = None) -> str:
-    """``"shani"`` or ``"lanes"``: ``MINECORE_NUMBA_KERNEL`` (``lanes``, ``shani`` or ``auto``, the default),
-    where auto means SHA-NI when the CPU has the ``sha`` feature. Without the JIT it is always ``lanes``
+def selected_kernel(features: set[str] | list[str], jit_disabled: bool | None = None, wanted: str | None = None) -> str:
+    """``"shani"`` or ``"lanes"``: ``wanted``, else ``MINECORE_NUMBA_KERNEL`` (``lanes``, ``shani`` or ``auto``, the
+    default), where auto means SHA-NI when the CPU has the ``sha`` feature. Without the JIT it is always ``lanes``
     (an LLVM intrinsic cannot run as Python). Raises :class:`BackendUnavailableError` for an unknown name, or
     ``shani`` asked for on a CPU without SHA."""
     if jit_disabled is None:
         jit_disabled = _jit_disabled_env()
-    wanted = os.environ.get("MINECORE_NUMBA_KERNEL", "").strip().lower() or "auto"
+    if wanted is None:
+        wanted = os.environ.get("MINECORE_NUMBA_KERNEL", "")
+    wanted = wanted.strip().lower() or "auto"
     if wanted not in KERNELS + ("auto",):
         raise BackendUnavailableError(
             f"backend 'numba' is not available: MINECORE_NUMBA_KERNEL={wanted!r} is not one of lanes, shani, auto"
@@ -251,7 +265,8 @@ class NumbaBackend(Backend):
     name = "numba"
     lanes = 16
 
-    def __init__(self) -> None:
+    def __init__(self, kernel: str | None = None) -> None:
+        """``kernel``: ``"lanes"``, ``"shani"`` or ``"auto"``; default ``MINECORE_NUMBA_KERNEL``, else auto."""
         reason = probe()
         if reason is not None:
             raise BackendUnavailableError(f"backend 'numba' is not available: {reason}")
@@ -268,7 +283,7 @@ class NumbaBackend(Backend):
         self._load_lock = threading.Lock()
         self._launch_lock = threading.Lock()
         self._rate_per_thread = 0.0  # hashes/s of one thread, measured on the last batch
-        self.kernel = selected_kernel(self.cpu_features(), bool(numba.config.DISABLE_JIT))
+        self.kernel = selected_kernel(self.cpu_features(), bool(numba.config.DISABLE_JIT), kernel)
         self.lanes = KERNEL_LANES[self.kernel]
         # Load (or compile, on a cold cache) the scan kernels now, so that a scan's timing holds only hashing.
         self._scan_kernels = self._import(KERNEL_MODULES_OF[self.kernel][0])
@@ -304,14 +319,7 @@ class NumbaBackend(Backend):
     # ------------------------------------------------------------------ Backend API
     def info(self) -> dict:
         features = self.cpu_features()
-        vector = "zmm (512-bit)" if "avx512f" in features else "ymm (256-bit)" if "avx2" in features else "xmm"
-        if self._jit_disabled():
-            impl = "python (NUMBA_DISABLE_JIT)"
-            usable = [impl]
-        else:
-            lanes_impl = f"llvm {vector}"
-            impl = IMPL_SHANI if self.kernel == "shani" else lanes_impl
-            usable = ([IMPL_SHANI] if "sha" in features else []) + [lanes_impl]
+        impl, usable = _impl_names(features, self.kernel, self._jit_disabled())
         return {
             "name": self.name,
             "lanes": self.lanes,

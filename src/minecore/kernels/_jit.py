@@ -1,6 +1,7 @@
 """The ``njit`` settings shared by the kernels, and the 512-bit vector hint.
 
-``kernel`` is ``numba.njit`` with ``cache=True`` and ``nogil=True``.
+``kernel`` is ``numba.njit`` with ``cache=True`` and ``nogil=True`` (the entry points the backend calls);
+``helper`` is an uncached, lazily compiled ``njit`` with a declared signature (everything they call).
 
 ``always_inline()`` marks the calling function ``alwaysinline`` for LLVM (the
 compression functions, so that the lane loop is one straight-line body).
@@ -29,10 +30,31 @@ _WIDTH_ATTRIBUTE = f'"prefer-vector-width"="{PREFER_VECTOR_WIDTH_BITS}"'
 
 
 def kernel(*args, **kwargs):
-    """``numba.njit`` with ``cache=True, nogil=True`` unless given otherwise."""
+    """An entry point: ``numba.njit`` with ``cache=True, nogil=True`` unless given otherwise.
+
+    Given a signature it compiles, or loads from numba's cache, when its module is imported.
+    """
     kwargs.setdefault("cache", True)
     kwargs.setdefault("nogil", True)
     return njit(*args, **kwargs)
+
+
+def helper(signature=None):
+    """A function compiled only into the kernels that call it: ``numba.njit(nogil=True)``, no cache of its own.
+
+    ``signature`` is the helper's declared type. It is not compiled at import (numba compiles a helper
+    for its callers' argument types when a caller compiles, and never when the caller loads from the
+    cache, so a warm start loads only the entry points); its body narrows every result to the declared
+    type (``u32(...)``), and ``tests/test_numba.py`` checks that each helper compiled for its declared
+    argument types returns its declared type. The declared signature is kept as ``declared_signature``.
+    """
+
+    def wrap(func):
+        dispatcher = njit(nogil=True)(func)
+        dispatcher.declared_signature = signature
+        return dispatcher
+
+    return wrap
 
 
 if numba.config.DISABLE_JIT:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 from numba import types, uint8, uint32 as u32
 
-from minecore.kernels._jit import kernel
+from minecore.kernels._jit import helper, kernel
 from minecore.kernels.sha256 import IV, U32_8, compress, hash_of_digest
 
 
-@kernel(u32(uint8[::1], types.intp))
+@helper(u32(uint8[::1], types.intp))
 def load_be(data, i):
     """The big-endian word at byte offset i."""
-    return (
+    return u32(
         (u32(data[i]) << np.uint32(24))
         | (u32(data[i + 1]) << np.uint32(16))
         | (u32(data[i + 2]) << np.uint32(8))
@@ -24,7 +24,7 @@ def load_be(data, i):
     )
 
 
-@kernel(U32_8(U32_8, uint8[::1], types.intp))
+@helper(U32_8(U32_8, uint8[::1], types.intp))
 def compress_bytes(state, block, offset):
     """Compress the 64 bytes ``block[offset:offset + 64]`` into ``state``."""
     return compress(
@@ -38,7 +38,7 @@ def compress_bytes(state, block, offset):
     )
 
 
-@kernel(U32_8(uint8[::1]))
+@helper(U32_8(uint8[::1]))
 def sha256_state(data):
     """SHA-256 of a byte buffer of any length, as its eight state words."""
     n = data.shape[0]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import int64, prange, types, uint32 as u32
 
-from minecore.kernels._jit import always_inline, kernel, prefer_wide_vectors
+from minecore.kernels._jit import always_inline, helper, kernel, prefer_wide_vectors
 from minecore.kernels.sha256 import (
     DIGEST_BITS,
     HEADER_BITS,
@@ -48,7 +48,7 @@ U32_2D = u32[:, ::1]
 INT64_1D = int64[::1]
 
 
-@kernel(u32(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
+@helper(u32(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
 def nonce_last_word(m0, m1, m2, m3, m4, m5, m6, m7, t0, t1, t2, nonce):
     """State word 7 of sha256d(header) for one nonce, without the final add of IV[7]."""
     always_inline()
@@ -64,7 +64,7 @@ def nonce_last_word(m0, m1, m2, m3, m4, m5, m6, m7, t0, t1, t2, nonce):
     )
 
 
-@kernel(types.boolean(U32_1D, U32_1D, U32_1D, u32))
+@helper(types.boolean(U32_1D, U32_1D, U32_1D, u32))
 def meets_target(mid, tail, target, nonce):
     """Full sha256d of one nonce, compared with all 256 bits of the target."""
     first = compress(
@@ -82,7 +82,7 @@ def meets_target(mid, tail, target, nonce):
     return True
 
 
-@kernel(int64(U32_1D, U32_1D, U32_1D, int64, int64, U32_1D, int64))
+@helper(int64(U32_1D, U32_1D, U32_1D, int64, int64, U32_1D, int64))
 def scan_range(mid, tail, target, nonce_start, count, out, found):
     """Scan nonces [nonce_start, nonce_start + count) for one midstate.
 

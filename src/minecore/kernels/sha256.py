@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import uint8, uint32 as u32, types
 
-from minecore.kernels._jit import always_inline, kernel
+from minecore.kernels._jit import always_inline, helper
 
 from minecore.kernels.constants import IV, K  # noqa: E402  (re-exported)
 
@@ -35,16 +35,16 @@ DIGEST_BITS = np.uint32(256)
 U32_8 = types.UniTuple(u32, 8)
 
 
-@kernel(u32(u32, u32))
+@helper(u32(u32, u32))
 def rotr(x, n):
     """Rotate the 32-bit word ``x`` right by ``n`` (1..31) bits."""
-    return (x >> n) | (x << (np.uint32(32) - n))
+    return u32((x >> n) | (x << (np.uint32(32) - n)))
 
 
-@kernel(u32(u32))
+@helper(u32(u32))
 def bswap(x):
     """Reverse the byte order of a 32-bit word (LLVM emits one bswap)."""
-    return (
+    return u32(
         (x >> np.uint32(24))
         | ((x >> np.uint32(8)) & np.uint32(0x0000FF00))
         | ((x << np.uint32(8)) & np.uint32(0x00FF0000))
@@ -52,56 +52,56 @@ def bswap(x):
     )
 
 
-@kernel(u32(u32))
+@helper(u32(u32))
 def big_sigma0(x):
-    return rotr(x, np.uint32(2)) ^ rotr(x, np.uint32(13)) ^ rotr(x, np.uint32(22))
+    return u32(rotr(x, np.uint32(2)) ^ rotr(x, np.uint32(13)) ^ rotr(x, np.uint32(22)))
 
 
-@kernel(u32(u32))
+@helper(u32(u32))
 def big_sigma1(x):
-    return rotr(x, np.uint32(6)) ^ rotr(x, np.uint32(11)) ^ rotr(x, np.uint32(25))
+    return u32(rotr(x, np.uint32(6)) ^ rotr(x, np.uint32(11)) ^ rotr(x, np.uint32(25)))
 
 
-@kernel(u32(u32))
+@helper(u32(u32))
 def small_sigma0(x):
-    return rotr(x, np.uint32(7)) ^ rotr(x, np.uint32(18)) ^ (x >> np.uint32(3))
+    return u32(rotr(x, np.uint32(7)) ^ rotr(x, np.uint32(18)) ^ (x >> np.uint32(3)))
 
 
-@kernel(u32(u32))
+@helper(u32(u32))
 def small_sigma1(x):
-    return rotr(x, np.uint32(17)) ^ rotr(x, np.uint32(19)) ^ (x >> np.uint32(10))
+    return u32(rotr(x, np.uint32(17)) ^ rotr(x, np.uint32(19)) ^ (x >> np.uint32(10)))
 
 
-@kernel(u32(u32, u32, u32))
+@helper(u32(u32, u32, u32))
 def choose(e, f, g):
-    return g ^ (e & (f ^ g))
+    return u32(g ^ (e & (f ^ g)))
 
 
-@kernel(u32(u32, u32, u32))
+@helper(u32(u32, u32, u32))
 def majority(a, b, c):
-    return (a & b) | (c & (a | b))
+    return u32((a & b) | (c & (a | b)))
 
 
-@kernel(u32(u32, u32, u32, u32))
+@helper(u32(u32, u32, u32, u32))
 def schedule(w_2, w_7, w_15, w_16):
     """Message schedule word t from words t-2, t-7, t-15 and t-16."""
-    return small_sigma1(w_2) + w_7 + small_sigma0(w_15) + w_16
+    return u32(small_sigma1(w_2) + w_7 + small_sigma0(w_15) + w_16)
 
 
-@kernel(types.UniTuple(u32, 2)(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
+@helper(types.UniTuple(u32, 2)(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
 def rnd(a, b, c, d, e, f, g, h, k, w):
     """One round. Returns the new (d, h); the caller rotates the roles."""
     t1 = h + big_sigma1(e) + choose(e, f, g) + k + w
     return u32(d + t1), u32(t1 + big_sigma0(a) + majority(a, b, c))
 
 
-@kernel(u32(u32, u32, u32, u32, u32, u32, u32))
+@helper(u32(u32, u32, u32, u32, u32, u32, u32))
 def rnd_e(d, e, f, g, h, k, w):
     """The half of a round that gives the new e (= d + T1)."""
-    return d + h + big_sigma1(e) + choose(e, f, g) + k + w
+    return u32(d + h + big_sigma1(e) + choose(e, f, g) + k + w)
 
 
-@kernel(U32_8(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
+@helper(U32_8(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
 def compress(
     a, b, c, d, e, f, g, h,
     w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
@@ -230,7 +230,7 @@ def compress(
     )
 
 
-@kernel(u32(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
+@helper(u32(u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32))
 def compress_last_word(
     a, b, c, d, e, f, g, h,
     w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15,
@@ -350,7 +350,7 @@ def compress_last_word(
     return rnd_e(h, a, b, c, d, K[60], w12)
 
 
-@kernel(U32_8(U32_8))
+@helper(U32_8(U32_8))
 def hash_of_digest(state):
     """SHA-256 of the 32-byte digest given as its eight state words."""
     return compress(

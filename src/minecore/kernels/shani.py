@@ -35,9 +35,9 @@ as Python).
 from __future__ import annotations
 
 import numpy as np
-from numba import int64, njit, prange, types, uint32 as u32
+from numba import int64, prange, types, uint32 as u32
 
-from minecore.kernels._jit import always_inline, kernel
+from minecore.kernels._jit import always_inline, helper, kernel
 from minecore.kernels._simd import (
     add,
     align4,
@@ -67,17 +67,15 @@ DIGEST_BITS = np.uint32(256)
 #: Nonces hashed side by side.
 WAYS = 2
 
-helper = njit(nogil=True)
-
 
 # ---------------------------------------------------------------------------- scalar rounds (precomputation)
-@helper
+@helper()
 def _rotr(x, n):
     always_inline()
     return u32((x >> n) | u32(x << (np.uint32(32) - n)))
 
 
-@helper
+@helper()
 def _t1(e, f, g, h, kw):
     """h + Sigma1(e) + Ch(e, f, g) + K + W."""
     always_inline()
@@ -85,7 +83,7 @@ def _t1(e, f, g, h, kw):
     return u32(h + s1 + u32(g ^ (e & (f ^ g))) + kw)
 
 
-@helper
+@helper()
 def _t2(a, b, c):
     """Sigma0(a) + Maj(a, b, c)."""
     always_inline()
@@ -94,7 +92,7 @@ def _t2(a, b, c):
 
 
 # ---------------------------------------------------------------------------- vector building blocks
-@helper
+@helper()
 def _quad(abef, cdgh, wk):
     """Four rounds with K+W in the four lanes of ``wk``; returns the new (ABEF, CDGH)."""
     always_inline()
@@ -102,14 +100,14 @@ def _quad(abef, cdgh, wk):
     return rnds2(abef, mid, high_pair(wk)), mid
 
 
-@helper
+@helper()
 def _schedule(w16, w12, w8, w4):
     """The next four schedule words from the previous 16 (four vectors, oldest first)."""
     always_inline()
     return msg2(add(msg1(w16, w12), align4(w4, w8)), w4)
 
 
-@helper
+@helper()
 def _compress(abef, cdgh, m0, m1, m2, m3):
     """A full compression of message words m0..m3 into state (ABEF, CDGH), input state added."""
     always_inline()
@@ -124,20 +122,20 @@ def _compress(abef, cdgh, m0, m1, m2, m3):
     return add(abef, a0), add(cdgh, c0)
 
 
-@helper
+@helper()
 def _state_vectors(s0, s1, s2, s3, s4, s5, s6, s7):
     """Eight state words as (ABEF, CDGH)."""
     always_inline()
     return vec(s5, s4, s1, s0), vec(s7, s6, s3, s2)
 
 
-@helper
+@helper()
 def _iv():
     always_inline()
     return _state_vectors(IV[0], IV[1], IV[2], IV[3], IV[4], IV[5], IV[6], IV[7])
 
 
-@helper
+@helper()
 def _header_hash(mid, tail, nonce):
     """The full sha256d state (ABEF, CDGH) of the header with ``nonce``."""
     always_inline()
@@ -155,7 +153,7 @@ def _header_hash(mid, tail, nonce):
     )
 
 
-@helper
+@helper()
 def meets_target(mid, tail, target, nonce):
     """Full sha256d of one nonce, compared with all 256 bits of the target (most significant word first)."""
     abef, cdgh = _header_hash(mid, tail, nonce)
@@ -170,7 +168,7 @@ def meets_target(mid, tail, target, nonce):
 
 
 # ---------------------------------------------------------------------------- the scan
-@helper
+@helper()
 def scan_range(mid, tail, target, nonce_start, count, out, found):
     """Scan nonces [nonce_start, nonce_start + count) for one midstate, two at a time.
 

@@ -164,11 +164,13 @@ def tornado_chart(report: _m.Report) -> str:
         ax.axvline(base, color="#333333", lw=1.0)
         ax.axvline(0.0, color=PALETTE[3], lw=1.0, ls="--")
         _usd_axis(ax, "x")
-        ax.set_xlabel(_t(f"lead of '{lot.recommendation.strategy_name}' over the best other strategy "
-                         f"(base {fmt.usd(base)}; below 0 another wins)"), fontsize=8)
+        ax.set_xlabel(_t(f"lead of '{fmt.short(lot.recommendation.strategy_name, 40)}' over the best other "
+                         f"strategy\n(base {fmt.usd(base)}; left of the dashed zero line another wins)"), fontsize=8)
         ax.set_title(lot.lot, loc="left", fontweight="bold")
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.grid(axis="y", visible=False)
+    fig.subplots_adjust(wspace=0.6)  # room for the right panel's two-line input labels
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, frameon=False, loc="upper right", ncol=2)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     return _svg(fig)
 

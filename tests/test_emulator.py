@@ -307,6 +307,35 @@ def test_unknown_model_and_model_without_chip_data():
         emulate("Whatsminer M60S", hashes=1024)
 
 
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("Whatsminer M60S", ["its chip is unknown", "BM1370", "set chip, chips_per_board and boards", "--catalog"]),
+        ("Antminer S9", ["its BM1387", "cannot add a chip"]),
+        ("Antminer S21 XP Hyd", ["chips_per_board and boards of its BM1370 are not in the sources", "--catalog"]),
+    ],
+)
+def test_no_chip_data_says_what_is_missing_and_what_to_do(name, says):
+    with pytest.raises(MinecoreError) as info:
+        emulate(name, hashes=1024, backend="hashlib")
+    msg = str(info.value)
+    assert "\n" not in msg and all(s in msg for s in says), msg
+
+
+def test_cli_emulate_with_user_catalog(capsys, tmp_path):
+    """A user model on a modelled chip (fictional: 2 boards x 10 BM1368, 2 x 10 x 1276 x 490 MHz = 12.5 TH/s)."""
+    from minecore.cli.main import main
+
+    cat = tmp_path / "rig.toml"
+    cat.write_text('[[models]]\nname = "Rig 1"\nmaker = "ACME"\nhashrate_ths = 12.5\npower_w = 250\n'
+                   'chip = "BM1368"\nchips_per_board = 10\nboards = 2\n')
+    assert main(["emulate", "rig 1", "--catalog", str(cat), "--hashes", "4096", "--backend", "hashlib",
+                 "--threads", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["model"] == "Rig 1" and out["chips_per_chain"] == 10 and out["chains"] == 2
+    assert out["hashes"] == 4096 and out["emulated_hashrate_ths"] == pytest.approx(12.5)
+
+
 # ------------------------------------------------------------------ statistics
 
 

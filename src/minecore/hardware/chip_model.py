@@ -137,12 +137,18 @@ class ChipLevelModel:
     """
 
     def __init__(self, model: MinerModel, chip: ChipSpec, static_fraction: float = STATIC_POWER_FRACTION) -> None:
-        if model.chips_per_board is None or model.boards is None:
+        missing = [f for f in ("chips_per_board", "boards") if getattr(model, f) is None]
+        if missing:
             raise ChipDataUnavailableError(
-                f"{model.name}: chips per board and boards must both be known for a chip-level model"
+                f"{model.name}: no chip-level model: {' and '.join(missing)} of its {chip.name} "
+                f"{'are' if len(missing) > 1 else 'is'} not in the sources; if you know them, set them for this model in a catalog TOML file (--catalog PATH)"
             )
         if model.hashrate_ths is None or model.power_w is None:
-            raise ChipDataUnavailableError(f"{model.name}: nameplate hashrate and power are unknown")
+            missing = [f for f in ("hashrate_ths", "power_w") if getattr(model, f) is None]
+            raise ChipDataUnavailableError(
+                f"{model.name}: no chip-level model: nameplate {' and '.join(missing)} not in the sources; "
+                f"set them in a catalog TOML file (--catalog PATH)"
+            )
         static_fraction = _finite(static_fraction, "static_fraction")
         if not 0.0 <= static_fraction < 1.0:
             raise InvalidInputError(f"static_fraction must be in [0, 1), got {static_fraction}")
@@ -173,11 +179,16 @@ class ChipLevelModel:
         or its chip counts or nameplate are unknown.
         """
         if model.chip is None:
-            raise ChipDataUnavailableError(f"{model.name}: chip unknown, no chip-level model")
+            raise ChipDataUnavailableError(
+                f"{model.name}: no chip-level model: its chip is unknown in the sources; if it is one of "
+                f"{', '.join(CHIPS)}, set chip, chips_per_board and boards in a catalog TOML file (--catalog PATH)"
+            )
         chip = CHIPS.get(model.chip.upper())
         if chip is None:
             raise ChipDataUnavailableError(
-                f"{model.name}: chip {model.chip} has no sourced core counts (chip table: {', '.join(CHIPS)})"
+                f"{model.name}: no chip-level model: no source gives the core counts and clocks of its "
+                f"{model.chip} (chip table: {', '.join(CHIPS)}); a catalog file cannot add a chip, only "
+                f"models built on these"
             )
         return cls(model, chip, static_fraction)
 

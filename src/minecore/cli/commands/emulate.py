@@ -42,6 +42,7 @@ def add_parser(subparsers):
         "  minecore emulate S21 --clock 440 --ambient 42 --failed-boards 1 --json\n"
         "  minecore emulate S21-XP --hashes 1000000 --difficulty 0.00001 --backend hashlib\n"
         "  minecore emulate S21 --job job.json   # {mining_notify, extranonce1, extranonce2_size[, version_mask]}\n"
+        "  minecore emulate MyRig --catalog my_models.toml   # a model of your own on a modelled chip\n"
         "\n"
         "Difficulties below 1 are normal here: one CPU core is ~10^5 times slower than one chip.",
     )
@@ -59,6 +60,8 @@ def add_parser(subparsers):
     p.add_argument("--backend", default=None, help="native, numba or hashlib (default: best)")
     p.add_argument("--threads", type=_int, default=None, help="worker threads (default: all cores)")
     p.add_argument("--seed", type=_int, default=0, help="seed of the synthetic job and the sample (default 0)")
+    p.add_argument("--catalog", metavar="PATH", default=None,
+                   help="TOML file that adds or overrides models (e.g. chip counts for a model that lacks them)")
     p.add_argument("--job", metavar="FILE", default=None, help="JSON file with a Stratum job to hash instead")
     p.add_argument("--show-shares", type=_int, default=10, metavar="N", help="shares to list (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON (summary, per-chip counts, every share)")
@@ -95,10 +98,15 @@ def run(args) -> int:
     from ..progress import progress_bar
 
     job = _load_job(args.job) if args.job else None
+    model = args.name
+    if args.catalog is not None:
+        from ...hardware import load_catalog
+
+        model = load_catalog(args.catalog).get(args.name)
     total = args.hashes if args.hashes is not None else int(args.seconds * 1000)
     with progress_bar(total, f"emulating {args.name}") as advance:
         result = emulate(
-            args.name,
+            model,
             seconds=args.seconds,
             hashes=args.hashes,
             difficulty=args.difficulty,

@@ -195,7 +195,7 @@ def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any],
             unverified_fields=tuple(m.unverified), sources=tuple(m.sources), price_basis=prov.basis,
             price_unverified=prov.unverified))
     notes = (
-        f"Network snapshot '{snapshot.name}' dated {snapshot.date.isoformat()}; hashprice "
+        f"Network snapshot {snapshot.label}; hashprice "
         f"${hp.usd_per_ph_day:,.2f}/PH/day.",
         f"Tariffs: US duty table as of {tariffs.as_of.isoformat() if tariffs.as_of else 'n/a'} "
         f"(HTS {tariffs.hts_code}), by country of assembly.",

@@ -212,7 +212,7 @@ def _monte_carlo(lot: _m.LotReport, out: list[Any]) -> None:
         return
     settings = ", ".join(f"{f.name} {fmt.figure(f.value, f.unit)}" for f in mc.model)
     t = _table(f"{_x(lot.lot)}: Monte Carlo, {mc.paths:,} paths, seed {mc.seed}",
-               caption=settings + "; P(payback) n/a = the strategy has no cash flows to pay back")
+               caption=settings + "; P(payback) n/a = nothing invested to pay back (the seized units are sunk)")
     for name in ("strategy", "P5 NPV", "P50 NPV", "P95 NPV", "mean", "P(win)", "P(payback)"):
         t.add_column(name, justify="left" if name == "strategy" else "right", overflow="fold")
     for r in mc.rows:

@@ -2,9 +2,10 @@
 
 Nothing here imports numba until a :class:`NumbaBackend` is made (``backends.get("numba")``):
 :func:`probe`, :func:`cache_status` and :func:`describe` only look at files, so ``import minecore``,
-``minecore --help`` and ``minecore backends`` stay light. Making the backend compiles the scan
-kernels (about 30 s, once) or loads them from numba's on-disk cache (``cache=True``; under a
-second); the buffer-hashing kernels follow on the first ``sha256d``.
+``minecore --help`` and ``minecore backends`` stay light. Making the backend picks the scan kernel
+(:func:`selected_kernel`: SHA-NI where the CPU has it, else the 16-lane kernel; ``MINECORE_NUMBA_KERNEL``
+overrides) and compiles it (once: about 7 s for SHA-NI, 30 s for the lanes) or loads its two entry
+points from numba's on-disk cache (``cache=True``); the buffer-hashing kernel follows on the first ``sha256d``.
 
 A scan runs in batches of about :data:`BATCH_SECONDS` of work, so Ctrl-C raises
 ``KeyboardInterrupt`` within about that long. Each batch is split into work
@@ -257,7 +258,8 @@ def _split(start: int, count: int, parts: int, align: int) -> list[tuple[int, in
 
 
 class NumbaBackend(Backend):
-    """SHA-256d with numba: 16 nonces per step of a vectorised uint32 loop, threads via ``prange``.
+    """SHA-256d with numba: SHA-NI (2 nonces side by side) or 16 nonces per step of a vectorised uint32 loop,
+    threads via ``prange``.
 
     Raises :class:`BackendUnavailableError` when numba cannot be imported.
     """

@@ -11,6 +11,7 @@ import time
 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
+from cpython.exc cimport PyErr_CheckSignals
 
 OK = MC_OK
 ERR_UNKNOWN_IMPL = MC_ERR_UNKNOWN_IMPL
@@ -20,11 +21,9 @@ ERR_INVALID_ARG = MC_ERR_INVALID_ARG
 ERR_CANCELLED = MC_ERR_CANCELLED
 IMPL_DEFAULT = MC_IMPL_DEFAULT
 
-#: seconds of work per chunk a worker runs between returns to Python (cancellation is polled inside C, every
-#: MC_CANCEL_POLL_NONCES nonces, so this only sets how often workers touch the GIL)
+#: seconds of work per chunk between returns to Python: how often the calling thread checks for Ctrl-C and
+#: workers touch the GIL (cancellation is also polled inside C, every MC_CANCEL_POLL_NONCES nonces)
 CHUNK_SECONDS = 0.05
-#: below this many hashes a scan runs on the calling thread (well under 0.2 s on any implementation)
-INLINE_HASHES = 1 << 13
 #: a thread is worth starting only for at least this many hashes
 MIN_HASHES_PER_THREAD = 1 << 14
 #: the caller wakes up this often to let Python deliver KeyboardInterrupt [s]
@@ -185,6 +184,8 @@ cdef list _scan_range(int impl, bytes header76, bytes target_le, uint32_t nonce_
         for k in range(<size_t>found):
             winners.append(buf.data[k])
         done += n
+        # on the main thread this raises KeyboardInterrupt after Ctrl-C (elsewhere it is a no-op)
+        PyErr_CheckSignals()
         dt = time.perf_counter() - t0
         # size the next chunk to about chunk_seconds of work
         if dt < chunk_seconds / 4:
@@ -244,30 +245,31 @@ def scan(int impl, bytes header76, bytes target_le, uint32_t nonce_start, uint64
         threads = 1
     nthreads = <int>min(<uint64_t>threads, max(<uint64_t>1, total // MIN_HASHES_PER_THREAD))
     results = [[] for _ in range(nthreads)]
-    if total <= INLINE_HASHES:
-        _work(impl, header76, target_le, version_mask, rolling, roll_start, nonce_start, count, 0, total, ctl,
-              results[0])
-    else:
-        workers = []
-        for t in range(nthreads):
-            lo = total * t // nthreads
-            hi = total * (t + 1) // nthreads
-            workers.append(threading.Thread(
-                target=_work, name=f"minecore-scan-{t}", daemon=True,
-                args=(impl, header76, target_le, version_mask, rolling, roll_start, nonce_start, count, lo, hi,
-                      ctl, results[t])))
-        try:
-            for w in workers:
-                w.start()
-            for w in workers:
-                while w.is_alive():
-                    w.join(POLL_SECONDS)
-        except BaseException:
-            ctl.cancel()
-            for w in workers:
-                if w.ident is not None:
-                    w.join()
-            raise
+    # slice 0 runs in the calling thread (no thread start-up for single-threaded calls); slices 1.. in workers
+    workers = []
+    for t in range(1, nthreads):
+        lo = total * t // nthreads
+        hi = total * (t + 1) // nthreads
+        workers.append(threading.Thread(
+            target=_work, name=f"minecore-scan-{t}", daemon=True,
+            args=(impl, header76, target_le, version_mask, rolling, roll_start, nonce_start, count, lo, hi,
+                  ctl, results[t])))
+    try:
+        for w in workers:
+            w.start()
+        _work(impl, header76, target_le, version_mask, rolling, roll_start, nonce_start, count, 0,
+              total // nthreads, ctl, results[0])
+        if results[0] and isinstance(results[0][-1], BaseException):
+            raise results[0][-1]
+        for w in workers:
+            while w.is_alive():
+                w.join(POLL_SECONDS)
+    except BaseException:
+        ctl.cancel()
+        for w in workers:
+            if w.ident is not None:
+                w.join()
+        raise
     out = []
     for part in results:
         if part and isinstance(part[-1], BaseException):

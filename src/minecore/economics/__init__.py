@@ -1,7 +1,7 @@
 """Mining economics: network model, machine cash flows, seized-versus-replacement decision, Monte Carlo, fleets.
 
 Pure Python + numpy; numba is imported only when a Monte Carlo run uses the numba engine, pandas only by
-``to_dataframe()``. See ``docs/readme/economics.md`` for a tour with worked examples.
+``to_dataframe()``. See the "Economics" section of README.md for a tour with worked examples.
 """
 
 from .fleet import DispatchPlan, PurchasePlan, dispatch_under_cap, replacement_mix

@@ -8,7 +8,7 @@ comment; override any of them in your own scenario file.
 
 DEFAULT_SCENARIO_TOML = """\
 # minecore scenario: the built-in default of `minecore report`.
-# Schema: docs/readme/report.md. Every key is optional unless marked required there.
+# Schema: README.md, "Scenario files". Every key is optional unless marked required there.
 schema = 1
 
 [scenario]

@@ -3,7 +3,7 @@
 A scenario says who the operator is (site, power price), what customs held (``[[seized]]`` lots), what
 could replace them (``[[option]]``: replacement options), what already runs (``[[fleet]]``), how the network is
 assumed to move (``[network]``) and how the uncertainty is sampled (``[monte_carlo]``,
-``[sensitivity]``). The full schema with every key, unit and default is in ``docs/readme/report.md``.
+``[sensitivity]``). The full schema with every key, unit and default is in README.md, "Scenario files".
 
 Every problem raises :class:`~minecore.errors.ScenarioError` with one line naming the file, the key and
 what is wrong, e.g. ``examples/x.toml: seized[2].count: must be an integer >= 0, got -5``.

@@ -12,7 +12,7 @@ examples:
   minecore report --paths 5000 --seed 7               # more Monte Carlo paths, another seed
   minecore report --emulate                           # add emulated throughput and this CPU's kernel speed
 
-Scenario schema: docs/readme/report.md (examples in examples/).
+Scenario schema: README.md, "Scenario files" (examples in examples/).
 Exit status: 0 ok, 2 bad input (bad scenario file, unknown model...), 130 interrupted."""
 
 

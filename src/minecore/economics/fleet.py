@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ._validate import count, non_negative, positive
-from .machine import MachineSpec, OperatingCosts, break_even_power_price_usd_per_kwh, landed_capex, resolve_spec, unit_daily
+from .machine import MachineSpec, OperatingCosts, break_even_power_price_usd_per_kwh, resolve_spec, unit_daily
 from .network import NetworkProjection
 from .tariffs import TariffTable
 

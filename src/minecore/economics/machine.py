@@ -31,13 +31,13 @@ import dataclasses
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidInputError
 from ._validate import DAYS_PER_MONTH, DAYS_PER_YEAR, as_date, count, finite, fraction, non_negative, positive
-from .network import NetworkProjection, default_snapshot
+from .network import NetworkProjection
 from .tariffs import TariffTable, default_tariffs
 
 

@@ -25,7 +25,6 @@ BTC price and difficulty replaced by the sampled paths and the release day drawn
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import math
 import time
@@ -37,7 +36,7 @@ import numpy as np
 from ._validate import count, finite, non_negative
 from ._mc_kernels import EPOCH_DAYS, normal_table, run_numpy_blocked, run_numpy_dayloop, stream_key, uniforms
 from .network import SECONDS_PER_DAY, TWO_POW_32
-from .seizure import Scenario, Strategy, _parts, compare
+from .seizure import Scenario, Strategy, _parts
 
 
 class MCEngine(str, enum.Enum):

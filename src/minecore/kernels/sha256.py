@@ -19,7 +19,7 @@ wrap-around; callers silence that with ``np.errstate(over="ignore")``).
 from __future__ import annotations
 
 import numpy as np
-from numba import uint8, uint32 as u32, types
+from numba import uint32 as u32, types
 
 from minecore.kernels._jit import always_inline, helper
 
@@ -241,7 +241,6 @@ def compress_last_word(
     round 60 (0-based), so rounds 61..63 and half of round 60 are skipped.
     """
     always_inline()
-    s7 = h
     d, h = rnd(a, b, c, d, e, f, g, h, K[0], w0)
     c, g = rnd(h, a, b, c, d, e, f, g, K[1], w1)
     b, f = rnd(g, h, a, b, c, d, e, f, K[2], w2)

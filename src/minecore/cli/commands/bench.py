@@ -3,23 +3,14 @@ measured in the same run."""
 
 from __future__ import annotations
 
+from ..argtypes import positive_integer as _positive_int
+
 #: header prefix of block 881423 (tests/data/block_headers.json); the nonce range scanned starts at 0
 BENCH_HEADER_HEX = (
     "0060592ee3c96a8a70ca15fe215e99f84ab64c43e1b5d2c43b540100000000000000000076f63a35f1b8b5016d3eb0cce2eebbdf"
     "58bf8fbea4e870c8f770346bdfcf622d69c19a678a9a021702fb05ff"
 )
 
-
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text!r}")
-    return value
 
 
 def _positive_float(text: str) -> float:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
+from ..argtypes import integer as _int
 
-def _int(text: str) -> int:
-    import argparse
-
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
 def add_parser(subparsers):

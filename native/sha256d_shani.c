@@ -1,12 +1,13 @@
 /* sha256d_shani.c - SHA-256d nonce scan with the x86 SHA extensions, several nonces interleaved.
  * Compile with -msha -msse4.1 -mssse3 (and never with -mavx: see mc_shani_vzeroupper below).
  *
- * sha256rnds2 does two rounds with a latency of several cycles, and one nonce is a single
- * dependency chain of 61 of them; interleaving MC_SHANI_WAYS independent nonces fills the
- * pipeline.  Measured on an AMD EPYC (Zen 3) against OpenSSL's SHA-256 in the same run:
- * 2-way ~2.1-2.5x the OpenSSL two-compression rate, 3-way the same within noise, 4-way slower
- * (16 xmm registers: the state and schedule of four nonces spill).  So 2-way is the default;
- * -DMC_SHANI_WAYS=3 (up to 8) builds another width.
+ * sha256rnds2 does two rounds with a latency of about 4 cycles (throughput about 1 a cycle on an
+ * AMD EPYC, Zen 3, measured with a standalone chain test), and one nonce is a single dependency
+ * chain of 61 of them; interleaving MC_SHANI_WAYS independent nonces fills the pipeline.  The
+ * source order matters to GCC's register allocation: each lane runs four rounds at a time with
+ * its K+W made where sha256rnds2 consumes it (MC_QROUND); lanes alternating two rounds at a time
+ * kept every lane's K+W live and spilled at three lanes.  -DMC_SHANI_WAYS=N (1..8) builds another
+ * width; see the git log of this file for the measured figures.
  * Tricks, per nonce:
  *   - midstate from the job; rounds 0..2 of block 2 do not depend on the nonce and are computed
  *     once per call; round 3 (W3 = bswap32(nonce)) reduces to adding W3 to the A and E lanes of
@@ -117,6 +118,19 @@ static int mc_shani_full_check(const mc_job *job, uint32_t nonce)
     return 1;
 }
 
+/* The round constants, 16-byte aligned, in this file: position-independent code reaches them rip-relative
+ * (mc_sha256_k lives in another object and would be reached through the GOT), and the compiler can fold
+ * the padding words into them. */
+static const uint32_t mc_shani_k[64] __attribute__((aligned(16))) = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+    0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+    0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+    0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+    0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
+
 /* Two K+W words as the low half of a vector (what sha256rnds2 reads). */
 static inline __m128i mc_shani_pair(uint32_t kw0, uint32_t kw1)
 {
@@ -126,11 +140,17 @@ static inline __m128i mc_shani_pair(uint32_t kw0, uint32_t kw1)
 /* Loops over the interleaved nonces; `ways` is a compile-time constant after inlining. */
 #define MC_EACH for (int j = 0; j < ways; j++)
 
-/* Two rounds on every lane: s1 (CDGH) becomes the new ABEF; then two more with the high half. */
-#define MC_QROUND(s0, s1, wk)                                                   \
+/* Four rounds on every lane with message words mk[j] and round constants kv: s1 (CDGH) becomes the new
+ * ABEF after two rounds, then two more with the high half of K+W.  Each lane's K+W is made right where
+ * sha256rnds2 consumes it (from xmm0), and the lanes follow one another four rounds at a time rather
+ * than two: this keeps the register pressure low enough for three lanes (see the header comment). */
+#define MC_QROUND(s0, s1, mk, kv)                                               \
     do {                                                                        \
-        _Pragma("GCC unroll 8") MC_EACH (s1)[j] = _mm_sha256rnds2_epu32((s1)[j], (s0)[j], (wk)[j]); \
-        _Pragma("GCC unroll 8") MC_EACH (s0)[j] = _mm_sha256rnds2_epu32((s0)[j], (s1)[j], _mm_shuffle_epi32((wk)[j], 0x0E)); \
+        _Pragma("GCC unroll 8") MC_EACH {                                       \
+            const __m128i wk_ = _mm_add_epi32((mk)[j], (kv));                   \
+            (s1)[j] = _mm_sha256rnds2_epu32((s1)[j], (s0)[j], wk_);             \
+            (s0)[j] = _mm_sha256rnds2_epu32((s0)[j], (s1)[j], _mm_shuffle_epi32(wk_, 0x0E)); \
+        }                                                                       \
     } while (0)
 
 /* Schedule step: m[k] = msg2(msg1(m[k-4], m[k-3]) + alignr(m[k-1], m[k-2]), m[k-1]). */
@@ -143,7 +163,7 @@ static inline __m128i mc_shani_pair(uint32_t kw0, uint32_t kw1)
 static inline __attribute__((always_inline)) uint64_t
 mc_shani_scan(const mc_job *job, uint32_t nonce_start, uint64_t count, uint32_t *out, size_t cap, const int ways)
 {
-    const uint32_t *K = mc_sha256_k;
+    const uint32_t *K = mc_shani_k;
     const uint32_t *iv = mc_sha256_iv;
     uint64_t found = 0;
     uint32_t s[8];
@@ -192,7 +212,7 @@ mc_shani_scan(const mc_job *job, uint32_t nonce_start, uint64_t count, uint32_t 
 
     for (uint64_t done = 0; done < count; done += (uint64_t)ways) {
         const uint32_t base = nonce_start + (uint32_t)done; /* lanes past the range wrap; skipped below */
-        __m128i s0[8], s1[8], wk[8], m[16][8];
+        __m128i s0[8], s1[8], m[16][8];
         uint32_t h7[8];
 
         /* ---- block 2 from the state after round 3 ---- */
@@ -217,8 +237,7 @@ mc_shani_scan(const mc_job *job, uint32_t nonce_start, uint64_t count, uint32_t 
         _Pragma("GCC unroll 16") for (int k = 4; k < 16; k++) {
             if (k >= 8)
                 MC_MSG(k);
-            _Pragma("GCC unroll 8") MC_EACH wk[j] = _mm_add_epi32(m[k][j], _mm_loadu_si128((const __m128i *)&K[4 * k]));
-            MC_QROUND(s0, s1, wk);
+            MC_QROUND(s0, s1, m[k], _mm_load_si128((const __m128i *)&K[4 * k]));
         }
         /* digest of the first hash -> message words of the second (M0 = H0..H3, M1 = H4..H7) */
         _Pragma("GCC unroll 8") MC_EACH {
@@ -232,10 +251,8 @@ mc_shani_scan(const mc_job *job, uint32_t nonce_start, uint64_t count, uint32_t 
             s1[j] = iv_cdgh;
         }
         /* ---- second hash ---- */
-        _Pragma("GCC unroll 8") MC_EACH wk[j] = _mm_add_epi32(m[0][j], _mm_loadu_si128((const __m128i *)&K[0]));
-        MC_QROUND(s0, s1, wk);
-        _Pragma("GCC unroll 8") MC_EACH wk[j] = _mm_add_epi32(m[1][j], _mm_loadu_si128((const __m128i *)&K[4]));
-        MC_QROUND(s0, s1, wk);
+        MC_QROUND(s0, s1, m[0], _mm_load_si128((const __m128i *)&K[0]));
+        MC_QROUND(s0, s1, m[1], _mm_load_si128((const __m128i *)&K[4]));
         _Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
             _Pragma("GCC unroll 8") MC_EACH s1[j] = _mm_sha256rnds2_epu32(s1[j], s0[j], c3_kw[p]);
             _Pragma("GCC unroll 8") MC_EACH { __m128i t = s0[j]; s0[j] = s1[j]; s1[j] = t; }
@@ -250,14 +267,13 @@ mc_shani_scan(const mc_job *job, uint32_t nonce_start, uint64_t count, uint32_t 
         _Pragma("GCC unroll 16") for (int k = 4; k < 15; k++) {
             if (k >= 8)
                 MC_MSG(k);
-            _Pragma("GCC unroll 8") MC_EACH wk[j] = _mm_add_epi32(m[k][j], _mm_loadu_si128((const __m128i *)&K[4 * k]));
-            MC_QROUND(s0, s1, wk);
+            MC_QROUND(s0, s1, m[k], _mm_load_si128((const __m128i *)&K[4 * k]));
         }
         /* rounds 60-61 only: F of the resulting ABEF is e from round 60 = H7 - IV7 */
         MC_MSG(15);
         _Pragma("GCC unroll 8") MC_EACH {
-            wk[j] = _mm_add_epi32(m[15][j], _mm_loadu_si128((const __m128i *)&K[60]));
-            h7[j] = __builtin_bswap32((uint32_t)_mm_cvtsi128_si32(_mm_sha256rnds2_epu32(s1[j], s0[j], wk[j])) + iv[7]);
+            const __m128i wk = _mm_add_epi32(m[15][j], _mm_load_si128((const __m128i *)&K[60]));
+            h7[j] = __builtin_bswap32((uint32_t)_mm_cvtsi128_si32(_mm_sha256rnds2_epu32(s1[j], s0[j], wk)) + iv[7]);
         }
 
         uint32_t any = 0;

@@ -6,8 +6,10 @@
  * chain of 61 of them; interleaving MC_SHANI_WAYS independent nonces fills the pipeline.  The
  * source order matters to GCC's register allocation: each lane runs four rounds at a time with
  * its K+W made where sha256rnds2 consumes it (MC_QROUND); lanes alternating two rounds at a time
- * kept every lane's K+W live and spilled at three lanes.  -DMC_SHANI_WAYS=N (1..8) builds another
- * width; see the git log of this file for the measured figures.
+ * kept every lane's K+W live and spilled at three lanes.  Two lanes are latency-bound (~26 MH/s
+ * at most at ~3.2 GHz); three measured ~28 MH/s against ~25 for two, four slower again (the state
+ * and schedule of four lanes no longer fit the 16 xmm registers).  So 3-way is the default;
+ * -DMC_SHANI_WAYS=N (1..8) builds another width.
  * Tricks, per nonce:
  *   - midstate from the job; rounds 0..2 of block 2 do not depend on the nonce and are computed
  *     once per call; round 3 (W3 = bswap32(nonce)) reduces to adding W3 to the A and E lanes of
@@ -27,7 +29,7 @@
 #include "impl.h"
 
 #ifndef MC_SHANI_WAYS
-#define MC_SHANI_WAYS 2
+#define MC_SHANI_WAYS 3
 #endif
 _Static_assert(MC_SHANI_WAYS >= 1 && MC_SHANI_WAYS <= 8, "MC_SHANI_WAYS must be 1..8");
 

@@ -36,7 +36,7 @@ typedef struct mc_impl {
 /* Priority order, fastest first (measured: see docs/readme/engine.md). */
 static const mc_impl impls[] = {
     {"avx512", 16, MC_CPU_AVX512F | MC_CPU_AVX512VL, mc_scan_avx512},
-    {"shani", 2, MC_CPU_SHA | MC_CPU_SSE41 | MC_CPU_SSSE3, mc_scan_shani},
+    {"shani", 3, MC_CPU_SHA | MC_CPU_SSE41 | MC_CPU_SSSE3, mc_scan_shani},
     {"avx2", 8, MC_CPU_AVX2, mc_scan_avx2},
     {"portable", 1, 0, mc_scan_portable},
 };

@@ -35,5 +35,7 @@ uint64_t mc_scan_avx512(const mc_job *, uint32_t, uint64_t, uint32_t *, size_t);
 extern const uint32_t mc_sha256_k[64];
 extern const uint32_t mc_sha256_iv[8];
 void mc_sha256_compress(uint32_t state[8], const uint8_t block[64]);        /* portable one-block compress */
+/* 1 when nonce's full sha256d meets job->target: the exact check for the rare early-exit survivors */
+int mc_job_nonce_wins(const mc_job *job, uint32_t nonce);
 
 #endif /* MINECORE_IMPL_H */

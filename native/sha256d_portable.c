@@ -166,6 +166,13 @@ static int meets_target(const uint32_t h[8], const uint32_t target[8])
     return 1;
 }
 
+int mc_job_nonce_wins(const mc_job *job, uint32_t nonce)
+{
+    uint32_t h[8];
+    job_hash_full(job, nonce, h);
+    return meets_target(h, job->target);
+}
+
 uint64_t mc_scan_portable(const mc_job *job, uint32_t nonce_start, uint64_t count, uint32_t *out, size_t cap)
 {
     const uint32_t *K = mc_sha256_k;

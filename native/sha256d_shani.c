@@ -78,48 +78,6 @@ static inline uint32_t mc_shani_bsig1(uint32_t x) { return mc_shani_rotr(x, 6) ^
 static inline uint32_t mc_shani_ch(uint32_t e, uint32_t f, uint32_t g) { return ((f ^ g) & e) ^ g; }
 static inline uint32_t mc_shani_maj(uint32_t a, uint32_t b, uint32_t c) { return (a & b) | (c & (a | b)); }
 
-/* Full check of one nonce, recomputed with the portable compression (rare path). */
-static int mc_shani_full_check(const mc_job *job, uint32_t nonce)
-{
-    uint8_t block[64];
-    uint32_t st[8];
-    memset(block, 0, sizeof block);
-    for (int i = 0; i < 3; i++) {
-        block[4 * i + 0] = (uint8_t)(job->tail[i] >> 24);
-        block[4 * i + 1] = (uint8_t)(job->tail[i] >> 16);
-        block[4 * i + 2] = (uint8_t)(job->tail[i] >> 8);
-        block[4 * i + 3] = (uint8_t)job->tail[i];
-    }
-    block[12] = (uint8_t)nonce;
-    block[13] = (uint8_t)(nonce >> 8);
-    block[14] = (uint8_t)(nonce >> 16);
-    block[15] = (uint8_t)(nonce >> 24);
-    block[16] = 0x80;
-    block[62] = 0x02; /* 640 bits */
-    block[63] = 0x80;
-    memcpy(st, job->midstate, sizeof st);
-    mc_sha256_compress(st, block);
-    memset(block, 0, sizeof block);
-    for (int i = 0; i < 8; i++) {
-        block[4 * i + 0] = (uint8_t)(st[i] >> 24);
-        block[4 * i + 1] = (uint8_t)(st[i] >> 16);
-        block[4 * i + 2] = (uint8_t)(st[i] >> 8);
-        block[4 * i + 3] = (uint8_t)st[i];
-    }
-    block[32] = 0x80;
-    block[62] = 0x01; /* 256 bits */
-    memcpy(st, mc_sha256_iv, sizeof st);
-    mc_sha256_compress(st, block);
-    for (int i = 7; i >= 0; i--) {
-        uint32_t w = __builtin_bswap32(st[i]);
-        if (w < job->target[i])
-            return 1;
-        if (w > job->target[i])
-            return 0;
-    }
-    return 1;
-}
-
 /* The round constants, 16-byte aligned, in this file: position-independent code reaches them rip-relative
  * (mc_sha256_k lives in another object and would be reached through the GOT), and the compiler can fold
  * the padding words into them. */
@@ -288,7 +246,7 @@ mc_shani_scan(const mc_job *job, uint32_t nonce_start, uint64_t count, uint32_t 
                 if (!(any >> i & 1))
                     continue;
                 const uint32_t nn = base + (uint32_t)i;
-                if (h7[i] < t7 || mc_shani_full_check(job, nn)) {
+                if (h7[i] < t7 || mc_job_nonce_wins(job, nn)) {
                     if (found < cap)
                         out[found] = nn;
                     found++;

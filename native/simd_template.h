@@ -107,48 +107,6 @@ static inline int mc_simd_any(mc_v m)
 #endif
 }
 
-/* Full check of one nonce, recomputed with the portable compression (rare path). */
-static int mc_simd_full_check(const mc_job *job, uint32_t nonce)
-{
-    uint8_t block[64];
-    uint32_t st[8];
-    memset(block, 0, sizeof block);
-    for (int i = 0; i < 3; i++) {
-        block[4 * i + 0] = (uint8_t)(job->tail[i] >> 24);
-        block[4 * i + 1] = (uint8_t)(job->tail[i] >> 16);
-        block[4 * i + 2] = (uint8_t)(job->tail[i] >> 8);
-        block[4 * i + 3] = (uint8_t)job->tail[i];
-    }
-    block[12] = (uint8_t)nonce;
-    block[13] = (uint8_t)(nonce >> 8);
-    block[14] = (uint8_t)(nonce >> 16);
-    block[15] = (uint8_t)(nonce >> 24);
-    block[16] = 0x80;
-    block[62] = 0x02; /* 640 bits */
-    block[63] = 0x80;
-    memcpy(st, job->midstate, sizeof st);
-    mc_sha256_compress(st, block);
-    memset(block, 0, sizeof block);
-    for (int i = 0; i < 8; i++) {
-        block[4 * i + 0] = (uint8_t)(st[i] >> 24);
-        block[4 * i + 1] = (uint8_t)(st[i] >> 16);
-        block[4 * i + 2] = (uint8_t)(st[i] >> 8);
-        block[4 * i + 3] = (uint8_t)st[i];
-    }
-    block[32] = 0x80;
-    block[62] = 0x01; /* 256 bits */
-    memcpy(st, mc_sha256_iv, sizeof st);
-    mc_sha256_compress(st, block);
-    for (int i = 7; i >= 0; i--) {
-        uint32_t w = __builtin_bswap32(st[i]);
-        if (w < job->target[i])
-            return 1;
-        if (w > job->target[i])
-            return 0;
-    }
-    return 1;
-}
-
 /* Lanes that passed the H7 test (rare): record winners in ascending order; returns new found. */
 static __attribute__((noinline, cold)) uint64_t
 mc_simd_survivors(const mc_job *job, uint32_t base, unsigned n, const uint32_t *h7, const uint32_t *pass,
@@ -159,7 +117,7 @@ mc_simd_survivors(const mc_job *job, uint32_t base, unsigned n, const uint32_t *
         if (!pass[i])
             continue;
         const uint32_t nn = base + i;
-        if (h7[i] < t7 || mc_simd_full_check(job, nn)) {
+        if (h7[i] < t7 || mc_job_nonce_wins(job, nn)) {
             if (found < cap)
                 out[found] = nn;
             found++;

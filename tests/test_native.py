@@ -22,7 +22,7 @@ from minecore import BlockHeader, UnknownImplementationError
 from minecore.errors import BackendUnavailableError
 
 PURE = os.environ.get("MINECORE_PUREPYTHON", "").strip() not in ("", "0")
-LANES = {"avx512": 16, "shani": 2, "avx2": 8, "portable": 1}
+LANES = {"avx512": 16, "shani": 3, "avx2": 8, "portable": 1}
 ROOT = Path(__file__).resolve().parents[1]
 GENESIS = BlockHeader.from_hex(
     "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f61"

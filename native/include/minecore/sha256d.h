@@ -66,7 +66,7 @@ int mc_scan_versions_ex(int impl, const uint8_t header76[76], const uint8_t targ
 uint32_t mc_rolled_version(uint32_t base, uint32_t mask, uint32_t index);
 
 /* ---- implementations ----
- * Known names, in priority order: "avx512" (16 lanes), "shani" (2), "avx2" (8), "portable" (1).
+ * Known names, in priority order: "avx512" (16 lanes), "shani" (3 nonces interleaved), "avx2" (8), "portable" (1).
  * Ids are 0..mc_impl_count()-1 over the *known* names. */
 int         mc_impl_count(void);
 const char *mc_impl_name(int id);        /* NULL when id is out of range */

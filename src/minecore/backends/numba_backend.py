@@ -52,7 +52,7 @@ KERNELS = ("lanes", "shani")
 #: Modules each scan kernel loads (its scan module first; ``digest`` only on the first ``sha256d``).
 KERNEL_MODULES_OF = {"lanes": ("scan", "sha256", "digest"), "shani": ("shani", "sha256", "digest")}
 #: Lanes (nonces hashed side by side) of each kernel.
-KERNEL_LANES = {"lanes": 16, "shani": 2}
+KERNEL_LANES = {"lanes": 16, "shani": 3}
 IMPL_SHANI = "sha-ni (llvm intrinsics)"
 #: CPU features worth showing (LLVM names).
 SHOWN_FEATURES = ("sse4.1", "avx", "avx2", "avx512f", "avx512vl", "sha")
@@ -258,7 +258,7 @@ def _split(start: int, count: int, parts: int, align: int) -> list[tuple[int, in
 
 
 class NumbaBackend(Backend):
-    """SHA-256d with numba: SHA-NI (2 nonces side by side) or 16 nonces per step of a vectorised uint32 loop,
+    """SHA-256d with numba: SHA-NI (3 nonces side by side) or 16 nonces per step of a vectorised uint32 loop,
     threads via ``prange``.
 
     Raises :class:`BackendUnavailableError` when numba cannot be imported.

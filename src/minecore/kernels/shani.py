@@ -21,7 +21,7 @@ Per scan range (one midstate):
   (:func:`meets_target`).
 
 ``sha256rnds2`` has a latency of several cycles and one hash is a single
-chain of them, so :func:`scan_range` runs two nonces side by side, step by
+chain of them, so :func:`scan_range` runs three nonces side by side, step by
 step, which keeps the SHA unit busy.
 
 Only :func:`scan_grid` and :func:`version_midstates` are cached entry points
@@ -65,7 +65,7 @@ HEADER_BITS = np.uint32(640)
 DIGEST_BITS = np.uint32(256)
 
 #: Nonces hashed side by side.
-WAYS = 2
+WAYS = 3
 
 
 # ---------------------------------------------------------------------------- scalar rounds (precomputation)
@@ -170,7 +170,7 @@ def meets_target(mid, tail, target, nonce):
 # ---------------------------------------------------------------------------- the scan
 @helper()
 def scan_range(mid, tail, target, nonce_start, count, out, found):
-    """Scan nonces [nonce_start, nonce_start + count) for one midstate, two at a time.
+    """Scan nonces [nonce_start, nonce_start + count) for one midstate, three at a time.
 
     Winners are appended to ``out`` from index ``found`` on (as far as it has
     room); returns the new total found, which may exceed ``len(out)``.
@@ -212,102 +212,146 @@ def scan_range(mid, tail, target, nonce_start, count, out, found):
 
     for done in range(0, count, WAYS):
         na = u32((nonce_start + done) & 0xFFFFFFFF)
-        nb = u32((nonce_start + done + 1) & 0xFFFFFFFF)  # past the end when count is odd: ignored below
+        nb = u32((nonce_start + done + 1) & 0xFFFFFFFF)  # past the end when count is not a multiple of 3: ignored below
+        nc = u32((nonce_start + done + 2) & 0xFFFFFFFF)
         wa = bswap32(na)
         wb = bswap32(nb)
+        wc = bswap32(nc)
         # ---- second block from round 4
         xa = add(r4_abef, vec(ZERO, wa, ZERO, wa))
         xb = add(r4_abef, vec(ZERO, wb, ZERO, wb))
+        xc = add(r4_abef, vec(ZERO, wc, ZERO, wc))
         ya = r4_cdgh
         yb = r4_cdgh
+        yc = r4_cdgh
         xa, ya = rnds2(ya, xa, b_kw4), xa
         xb, yb = rnds2(yb, xb, b_kw4), xb
+        xc, yc = rnds2(yc, xc, b_kw4), xc
         xa, ya = rnds2(ya, xa, b_kw6), xa
         xb, yb = rnds2(yb, xb, b_kw6), xb
+        xc, yc = rnds2(yc, xc, b_kw6), xc
         xa, ya = rnds2(ya, xa, b_kw8), xa
         xb, yb = rnds2(yb, xb, b_kw8), xb
+        xc, yc = rnds2(yc, xc, b_kw8), xc
         xa, ya = rnds2(ya, xa, b_kw10), xa
         xb, yb = rnds2(yb, xb, b_kw10), xb
+        xc, yc = rnds2(yc, xc, b_kw10), xc
         xa, ya = rnds2(ya, xa, b_kw12), xa
         xb, yb = rnds2(yb, xb, b_kw12), xb
+        xc, yc = rnds2(yc, xc, b_kw12), xc
         xa, ya = rnds2(ya, xa, b_kw14), xa
         xb, yb = rnds2(yb, xb, b_kw14), xb
+        xc, yc = rnds2(yc, xc, b_kw14), xc
         # W16..W27, with the all-constant msg1 terms precomputed
         m0a = vec(t0, t1w, t2w, wa)
         m0b = vec(t0, t1w, t2w, wb)
+        m0c = vec(t0, t1w, t2w, wc)
         m1a = msg2(msg1(m0a, b_m1), b_m3)
         m1b = msg2(msg1(m0b, b_m1), b_m3)
+        m1c = msg2(msg1(m0c, b_m1), b_m3)
         m2a = msg2(add(b_msg1_12, align4(m1a, b_m3)), m1a)
         m2b = msg2(add(b_msg1_12, align4(m1b, b_m3)), m1b)
+        m2c = msg2(add(b_msg1_12, align4(m1c, b_m3)), m1c)
         m3a = msg2(add(b_msg1_23, align4(m2a, m1a)), m2a)
         m3b = msg2(add(b_msg1_23, align4(m2b, m1b)), m2b)
+        m3c = msg2(add(b_msg1_23, align4(m2c, m1c)), m2c)
         m0a = _schedule(b_m3, m1a, m2a, m3a)
         m0b = _schedule(b_m3, m1b, m2b, m3b)
+        m0c = _schedule(b_m3, m1c, m2c, m3c)
         # the window is now (m1, m2, m3, m0) = W16..W31
         xa, ya = _quad(xa, ya, add(m1a, round_constants(4)))
         xb, yb = _quad(xb, yb, add(m1b, round_constants(4)))
+        xc, yc = _quad(xc, yc, add(m1c, round_constants(4)))
         xa, ya = _quad(xa, ya, add(m2a, round_constants(5)))
         xb, yb = _quad(xb, yb, add(m2b, round_constants(5)))
+        xc, yc = _quad(xc, yc, add(m2c, round_constants(5)))
         xa, ya = _quad(xa, ya, add(m3a, round_constants(6)))
         xb, yb = _quad(xb, yb, add(m3b, round_constants(6)))
+        xc, yc = _quad(xc, yc, add(m3c, round_constants(6)))
         xa, ya = _quad(xa, ya, add(m0a, round_constants(7)))
         xb, yb = _quad(xb, yb, add(m0b, round_constants(7)))
+        xc, yc = _quad(xc, yc, add(m0c, round_constants(7)))
         m1a, m2a, m3a, m0a = m2a, m3a, m0a, _schedule(m1a, m2a, m3a, m0a)
         m1b, m2b, m3b, m0b = m2b, m3b, m0b, _schedule(m1b, m2b, m3b, m0b)
+        m1c, m2c, m3c, m0c = m2c, m3c, m0c, _schedule(m1c, m2c, m3c, m0c)
         for q in range(8, 16):
             xa, ya = _quad(xa, ya, add(m0a, round_constants(q)))
             xb, yb = _quad(xb, yb, add(m0b, round_constants(q)))
+            xc, yc = _quad(xc, yc, add(m0c, round_constants(q)))
             m1a, m2a, m3a, m0a = m2a, m3a, m0a, _schedule(m1a, m2a, m3a, m0a)
             m1b, m2b, m3b, m0b = m2b, m3b, m0b, _schedule(m1b, m2b, m3b, m0b)
+            m1c, m2c, m3c, m0c = m2c, m3c, m0c, _schedule(m1c, m2c, m3c, m0c)
         xa = add(xa, mid_abef)
         xb = add(xb, mid_abef)
+        xc = add(xc, mid_abef)
         ya = add(ya, mid_cdgh)
         yb = add(yb, mid_cdgh)
+        yc = add(yc, mid_cdgh)
         # ---- second hash: W0..W7 = first digest
         m0a = digest_words_lo(xa, ya)
         m0b = digest_words_lo(xb, yb)
+        m0c = digest_words_lo(xc, yc)
         m1a = digest_words_hi(xa, ya)
         m1b = digest_words_hi(xb, yb)
+        m1c = digest_words_hi(xc, yc)
         xa, ya = _quad(iv_abef, iv_cdgh, add(m0a, round_constants(0)))
         xb, yb = _quad(iv_abef, iv_cdgh, add(m0b, round_constants(0)))
+        xc, yc = _quad(iv_abef, iv_cdgh, add(m0c, round_constants(0)))
         xa, ya = _quad(xa, ya, add(m1a, round_constants(1)))
         xb, yb = _quad(xb, yb, add(m1b, round_constants(1)))
+        xc, yc = _quad(xc, yc, add(m1c, round_constants(1)))
         xa, ya = rnds2(ya, xa, d_kw8), xa
         xb, yb = rnds2(yb, xb, d_kw8), xb
+        xc, yc = rnds2(yc, xc, d_kw8), xc
         xa, ya = rnds2(ya, xa, d_kw10), xa
         xb, yb = rnds2(yb, xb, d_kw10), xb
+        xc, yc = rnds2(yc, xc, d_kw10), xc
         xa, ya = rnds2(ya, xa, d_kw12), xa
         xb, yb = rnds2(yb, xb, d_kw12), xb
+        xc, yc = rnds2(yc, xc, d_kw12), xc
         xa, ya = rnds2(ya, xa, d_kw14), xa
         xb, yb = rnds2(yb, xb, d_kw14), xb
+        xc, yc = rnds2(yc, xc, d_kw14), xc
         m2a = msg2(msg1(m0a, m1a), d_m3)
         m2b = msg2(msg1(m0b, m1b), d_m3)
+        m2c = msg2(msg1(m0c, m1c), d_m3)
         m3a = msg2(add(msg1(m1a, d_m2), align4(m2a, d_m3)), m2a)
         m3b = msg2(add(msg1(m1b, d_m2), align4(m2b, d_m3)), m2b)
+        m3c = msg2(add(msg1(m1c, d_m2), align4(m2c, d_m3)), m2c)
         m0a = msg2(add(d_msg1_23, align4(m3a, m2a)), m3a)
         m0b = msg2(add(d_msg1_23, align4(m3b, m2b)), m3b)
+        m0c = msg2(add(d_msg1_23, align4(m3c, m2c)), m3c)
         m1a = _schedule(d_m3, m2a, m3a, m0a)
         m1b = _schedule(d_m3, m2b, m3b, m0b)
+        m1c = _schedule(d_m3, m2c, m3c, m0c)
         # window (m2, m3, m0, m1) = W16..W31
         xa, ya = _quad(xa, ya, add(m2a, round_constants(4)))
         xb, yb = _quad(xb, yb, add(m2b, round_constants(4)))
+        xc, yc = _quad(xc, yc, add(m2c, round_constants(4)))
         xa, ya = _quad(xa, ya, add(m3a, round_constants(5)))
         xb, yb = _quad(xb, yb, add(m3b, round_constants(5)))
+        xc, yc = _quad(xc, yc, add(m3c, round_constants(5)))
         xa, ya = _quad(xa, ya, add(m0a, round_constants(6)))
         xb, yb = _quad(xb, yb, add(m0b, round_constants(6)))
+        xc, yc = _quad(xc, yc, add(m0c, round_constants(6)))
         xa, ya = _quad(xa, ya, add(m1a, round_constants(7)))
         xb, yb = _quad(xb, yb, add(m1b, round_constants(7)))
+        xc, yc = _quad(xc, yc, add(m1c, round_constants(7)))
         m2a, m3a, m0a, m1a = m3a, m0a, m1a, _schedule(m2a, m3a, m0a, m1a)
         m2b, m3b, m0b, m1b = m3b, m0b, m1b, _schedule(m2b, m3b, m0b, m1b)
+        m2c, m3c, m0c, m1c = m3c, m0c, m1c, _schedule(m2c, m3c, m0c, m1c)
         for q in range(8, 15):
             xa, ya = _quad(xa, ya, add(m1a, round_constants(q)))
             xb, yb = _quad(xb, yb, add(m1b, round_constants(q)))
+            xc, yc = _quad(xc, yc, add(m1c, round_constants(q)))
             m2a, m3a, m0a, m1a = m3a, m0a, m1a, _schedule(m2a, m3a, m0a, m1a)
             m2b, m3b, m0b, m1b = m3b, m0b, m1b, _schedule(m2b, m3b, m0b, m1b)
+            m2c, m3c, m0c, m1c = m3c, m0c, m1c, _schedule(m2c, m3c, m0c, m1c)
         # rounds 60-61 only: lane F (0) of the new ABEF is e after round 60 = hash word 7 - IV[7]
         ha = bswap32(u32(lane(rnds2(ya, xa, add(m1a, round_constants(15))), 0) + iv7))
         hb = bswap32(u32(lane(rnds2(yb, xb, add(m1b, round_constants(15))), 0) + iv7))
-        if ha <= top or hb <= top:
+        hc = bswap32(u32(lane(rnds2(yc, xc, add(m1c, round_constants(15))), 0) + iv7))
+        if ha <= top or hb <= top or hc <= top:
             if ha <= top and meets_target(mid, tail, target, na):
                 if found < capacity:
                     out[found] = na
@@ -315,6 +359,10 @@ def scan_range(mid, tail, target, nonce_start, count, out, found):
             if hb <= top and done + 1 < count and meets_target(mid, tail, target, nb):
                 if found < capacity:
                     out[found] = nb
+                found += 1
+            if hc <= top and done + 2 < count and meets_target(mid, tail, target, nc):
+                if found < capacity:
+                    out[found] = nc
                 found += 1
     return found
 

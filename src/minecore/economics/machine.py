@@ -371,8 +371,10 @@ def break_even_hashprice_usd_per_th_day(spec: MachineSpec, site: OperatingCosts,
 def npv(rate_per_year: float, cash_flows_usd: np.ndarray, days: np.ndarray | None = None) -> float:
     """Net present value [USD] of cash flows on ``days`` (default 0, 1, 2 ...) at an annual decimal rate.
 
-    >>> round(npv(0.10, np.array([-100.0, 110.0]), np.array([0, 365])), 9)
-    0.0
+    >>> round(npv(0.10, np.array([-100.0, 110.0]), np.array([0, 730])), 4)   # -100 + 110 / 1.1**2
+    -9.0909
+    >>> abs(npv(0.10, np.array([-100.0, 110.0]), np.array([0, 365]))) < 1e-9  # 10 % is the IRR
+    True
     """
     cf = np.asarray(cash_flows_usd, dtype=float)
     t = np.arange(cf.size, dtype=float) if days is None else np.asarray(days, dtype=float)

@@ -45,15 +45,12 @@ from .header import (
     bits_to_target,
     hash_to_int,
 )
+from .errors import StratumError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 DEFAULT_VERSION_MASK = BIP320_VERSION_MASK
 """Version-rolling mask a pool grants when ``mining.configure`` says nothing else (0x1fffe000)."""
 
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2})*$")
-
-
-class StratumError(InvalidInputError):
-    """A Stratum message, job or submission is malformed."""
 
 
 def sha256d(data: bytes) -> bytes:

@@ -9,7 +9,7 @@ Implementation choice, per backend object:
 
 An unknown name raises :class:`UnknownImplementationError`; a known one this build/CPU cannot run raises
 :class:`UnsupportedImplementationError`; one that failed its self-test raises
-:class:`ImplementationSelfTestError` (both subclasses of ``UnknownImplementationError``).  Never a silent fallback.
+:class:`ImplementationSelfTestError` (an :class:`~minecore.errors.IntegrityError`: exit 1, not bad input).  Never a silent fallback.
 
 >>> from minecore.backends.native import probe, NativeBackend
 >>> probe() is None or isinstance(probe(), str)
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import os
 
-from ..errors import BackendUnavailableError, InvalidInputError, UnknownImplementationError
+from ..errors import (BackendUnavailableError, ImplementationSelfTestError, InvalidInputError,
+                      UnknownImplementationError, UnsupportedImplementationError)
 from .base import Backend
 
 #: every implementation name the kernel knows, in priority order
@@ -29,14 +30,6 @@ ENV_IMPL = "MINECORE_NATIVE_IMPL"
 ENV_PURE = "MINECORE_PUREPYTHON"
 #: more threads than this are clamped (each one is an OS thread)
 MAX_THREADS = 256
-
-
-class UnsupportedImplementationError(UnknownImplementationError):
-    """The implementation exists in minecore but is not compiled into this build or not supported by this CPU."""
-
-
-class ImplementationSelfTestError(UnknownImplementationError):
-    """The implementation is compiled and supported but failed its known-answer self-test at load time."""
 
 
 def _pure_python_forced() -> bool:

@@ -15,7 +15,7 @@ import sys
 import traceback
 
 from .. import __version__
-from ..errors import MinecoreError
+from ..errors import IntegrityError, MinecoreError, UsageError
 
 #: command -> one-line summary, in the order --help lists them.  Each command is the module
 #: minecore.cli.commands.<name>; only the module of the command being run is imported, so
@@ -56,10 +56,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # noqa: D401
         raise UsageError(f"{self.prog}: {message}")
-
-
-class UsageError(MinecoreError):
-    """Bad command-line usage."""
 
 
 def _command_in(argv: list[str]) -> str | None:
@@ -110,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("minecore: interrupted", file=sys.stderr)
         return ExitStatus.INTERRUPTED
+    except IntegrityError as exc:  # minecore computed something wrong: never "bad input"
+        if show_traceback:
+            traceback.print_exc()
+        print(f"minecore: internal error: {exc} (please report it; --traceback shows details)", file=sys.stderr)
+        return ExitStatus.ERROR
     except MinecoreError as exc:
         if show_traceback:
             traceback.print_exc()

@@ -39,20 +39,10 @@ from ..errors import InvalidInputError
 from ._validate import DAYS_PER_MONTH, DAYS_PER_YEAR, as_date, count, finite, fraction, non_negative, positive
 from .network import NetworkProjection
 from .tariffs import TariffTable, default_tariffs
+from ..errors import UnknownOriginError, MissingFiguresError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 
 # ---------------------------------------------------------------------------------------------- inputs
-
-
-class UnknownOriginError(InvalidInputError):
-    """A catalog model has no country of assembly and no origin was given, so its tariff is unknown."""
-
-
-class MissingFiguresError(InvalidInputError):
-    """A catalog model has no published hashrate or power, so its cash flows cannot be computed.
-
-    Unknown figures stay unknown (the catalog never guesses them); supply them in a user catalog or a plain
-    :class:`MachineSpec`."""
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,7 @@ from typing import Any, Mapping
 
 from ..errors import InvalidInputError
 from ._validate import as_date, finite
-
-
-class TariffError(InvalidInputError):
-    """A tariff table or tariff override is malformed."""
+from ..errors import TariffError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 
 _ALIASES = {"prc": "china", "cn": "china", "us": "united states", "usa": "united states", "my": "malaysia",

@@ -41,6 +41,7 @@ from .jobs import synthetic_job
 from .layout import ChipLayout
 from .machine import EmulatorError, OperatingState, resolve_machine
 from .stats import PoissonTest, hit_probability, poisson_test
+from ..errors import VerificationError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 #: shares the automatic pool difficulty aims for over the whole budget
 AUTO_DIFFICULTY_SHARES = 200
@@ -54,10 +55,6 @@ MIN_CALL_HASHES = 1 << 20
 MIN_CALLS, MAX_CALLS = 8, 64
 MIN_WINDOW_NONCES = 256
 _U32 = struct.Struct("<I")
-
-
-class VerificationError(EmulatorError):
-    """A backend returned a (version, nonce) whose hashlib hash does not meet the target."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InvalidInputError
+from ..errors import LayoutError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 CHIP_ADDRESS_SHIFT = 17
 """Lowest nonce bit of the chip address (bits 17–24)."""
@@ -30,10 +31,6 @@ CORE_SHIFT = 25
 """Lowest nonce bit of the big-core id (bits 25–31)."""
 MAX_CHIPS_PER_CHAIN = 256
 MAX_CORE_SLOTS = 128
-
-
-class LayoutError(InvalidInputError):
-    """A chip layout is impossible (no chips, too many chips on a chain, ...)."""
 
 
 def _positive_int(value: object, what: str) -> int:

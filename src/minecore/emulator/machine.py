@@ -7,10 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInputError
 from .layout import MAX_CHIPS_PER_CHAIN, ChipLayout
-
-
-class EmulatorError(InvalidInputError):
-    """The emulator cannot run with these arguments (model without chip data, bad budget, ...)."""
+from ..errors import EmulatorError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 
 @dataclass(frozen=True)

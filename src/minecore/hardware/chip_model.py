@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from minecore.errors import InvalidInputError, MinecoreError
 from minecore.hardware.chips import CHIPS, ChipSpec
 from minecore.hardware.models import MinerModel
+from ..errors import ChipDataUnavailableError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 __all__ = [
     "ChipDataUnavailableError",
@@ -55,10 +56,6 @@ __all__ = [
     "SHUTDOWN_ABOVE_C",
     "VF_RELATIVE_SLOPE",
 ]
-
-
-class ChipDataUnavailableError(MinecoreError, LookupError):
-    """The model's chip, or its chip counts, are not known well enough to model it."""
 
 
 class Profile(str, enum.Enum):

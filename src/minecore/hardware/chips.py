@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from minecore.errors import InvalidInputError
+from ..errors import UnknownChipError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 __all__ = ["ChipSpec", "CHIPS", "get_chip", "UnknownChipError", "ESP_MINER", "ACS_PRESETS"]
 
@@ -32,10 +33,6 @@ ACS_PRESETS = (
     "chips taken from S17 / S19 XP / S21 / S21 Pro)"
 )
 DCENTRAL_BHB = "https://d-central.tech/antminer-hashboard-part-numbers/ (+ /data/antminer-hashboard-skus.json, CC BY 4.0)"
-
-
-class UnknownChipError(InvalidInputError, LookupError):
-    """No chip in the table has that name."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Run: ``.venv/bin/pytest benches/bench_montecarlo.py --benchmark-only -s`` (``--b
 
 **Path-day**: one simulated day of one BTC-price/difficulty path. On each path-day every machine model of the
 scenario (here the seized S21 and two replacements, 3 models) is evaluated and feeds every strategy (here 11), but
-the count is *not* multiplied by models or strategies: throughput = n_paths x horizon_days / seconds, where seconds
+the count is *not* multiplied by models or strategies: throughput = paths x horizon_days / seconds, where seconds
 is the whole :func:`run_monte_carlo` call (inputs, kernel, strategy NPVs), compile time excluded.
 
 Both engines run the same scenario with the same paths, seed and path count, so the ratio is like for like (the numpy
@@ -50,7 +50,7 @@ def sizes(request) -> tuple[int, int]:
 
 
 def _run(sc, n, engine):
-    return run_monte_carlo(sc, MonteCarloParams(n_paths=n, seed=11, engine=engine))
+    return run_monte_carlo(sc, MonteCarloParams(paths=n, seed=11, engine=engine))
 
 
 def _record(benchmark, sc, res, engine: str, paths: int) -> float:

@@ -171,3 +171,59 @@ def test_backends_lists_a_bad_forced_native_path_as_unavailable():
                           capture_output=True, text=True, env=env)
     assert proc.returncode == ExitStatus.BAD_INPUT
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------ argparse converters (minecore.cli.argtypes)
+
+
+@pytest.mark.parametrize(
+    "converter, text, value",
+    [("integer", "0x10", 16), ("integer", "1_000", 1000), ("integer", "-5", -5), ("positive_integer", "3", 3),
+     ("number", "-2.5", -2.5), ("finite_number", "1e3", 1000.0), ("finite_number", "-0", 0.0),
+     ("positive_number", "0.001", 0.001), ("positive_number", " 7 ", 7.0)],
+)
+def test_converters_accept(converter, text, value):
+    from minecore.cli import argtypes
+
+    out = getattr(argtypes, converter)(text)
+    assert out == value and type(out) is type(value)
+
+
+@pytest.mark.parametrize(
+    "converter, text, reason",
+    [
+        ("integer", "1.5", "not an integer: '1.5'"),
+        ("positive_integer", "0", "value must be >= 1, got 0"),
+        ("positive_integer", "x", "not an integer"),
+        ("number", "warm", "not a number: 'warm'"),
+        ("number", "nan", "value must be finite, got nan"),
+        ("finite_number", "nan", "value must be finite"),
+        ("finite_number", "NaN", "value must be finite"),
+        ("finite_number", "inf", "value must be finite"),
+        ("finite_number", "-Infinity", "value must be finite"),
+        ("finite_number", "1e999", "value must be finite"),
+        ("positive_number", "0", "value must be > 0, got 0"),
+        ("positive_number", "-1", "value must be > 0, got -1"),
+        ("positive_number", "nan", "value must be finite"),
+        ("positive_number", "inf", "value must be finite"),
+        ("positive_number", "", "not a number"),
+    ],
+)
+def test_converters_reject_with_one_line_argparse_errors(converter, text, reason):
+    import argparse
+
+    from minecore.cli import argtypes
+
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        getattr(argtypes, converter)(text)
+    assert str(info.value) == reason or str(info.value).startswith(reason)
+    assert "\n" not in str(info.value)
+    assert type(info.value) is argparse.ArgumentTypeError  # never a minecore error inside argparse
+
+
+@pytest.mark.parametrize("option", ["--seconds", "--difficulty", "--clock", "--ambient"])
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
+def test_emulate_options_reject_non_finite_numbers(capsys, option, bad):
+    code, _, err = run_cli(capsys, "emulate", "S21", f"{option}={bad}", "--backend", "hashlib")  # "=": -inf
+    assert code == ExitStatus.BAD_INPUT
+    assert len(err.strip().splitlines()) == 1 and "must be finite" in err and option in err

@@ -86,7 +86,7 @@ def test_worked_cash_flow_example():
     """200 TH/s, 3.5 kW, $0.05/kWh, PUE 1, no pool fee, 100 % uptime, flat network:
     revenue 200 x 0.0379972 = $7.5994/day, power 3.5 x 24 x 0.05 = $4.20/day, margin $3.3994/day;
     capex $2,500 (no tariff) pays back after ceil(2500/3.3994) = 736 days."""
-    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, uptime=1.0)
+    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, availability=1.0)
     cf = E.simulate_machine(S21, site, FLAT, horizon_days=800, discount_rate_per_year=0.0, tariff_rate=0.0,
                             price_usd=2500, salvage=SalvageModel(start_fraction=0))
     assert cf.daily_margin_day0_usd == pytest.approx(3.3994, abs=1e-4)
@@ -98,7 +98,7 @@ def test_worked_cash_flow_example():
 
 
 def test_halving_makes_payback_never_and_advises_shutdown():
-    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, uptime=1.0)
+    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, availability=1.0)
     cf = E.simulate_machine(S21, site, FLAT, horizon_days=1000, discount_rate_per_year=0.0, tariff_rate=0.0,
                             price_usd=3000)
     assert cf.payback_day is None and cf.payback_label.startswith("never")
@@ -149,7 +149,7 @@ def test_npv_at_irr_is_zero(power, capex_share):
 @settings(max_examples=25, deadline=None)
 @given(st.floats(200, 4000), st.floats(0.01, 0.06))
 def test_static_payback_without_growth_or_discounting(price, power):
-    site = OperatingCosts(power_price_usd_per_kwh=power, pue=1.0, pool_fee=0.0, uptime=1.0)
+    site = OperatingCosts(power_price_usd_per_kwh=power, pue=1.0, pool_fee=0.0, availability=1.0)
     cf = E.simulate_machine(S21, site, FLAT, horizon_days=860, discount_rate_per_year=0.0, price_usd=price,
                             tariff_rate=0.0)
     daily = cf.daily_margin_day0_usd
@@ -167,7 +167,7 @@ def _scenario(days_held=150, release=None, fee=14.0, horizon=400, **kw):
 
 
 def test_module_doctests():
-    for mod in (E.network, E.machine, E.seizure, E.tariffs, E.fleet, E.montecarlo):
+    for mod in (E.network, E.machine, E.decision, E.tariffs, E.fleet, E.montecarlo):
         assert doctest.testmod(mod).failed == 0, mod.__name__
 
 
@@ -179,7 +179,7 @@ def test_compare_strategies_and_hold_cost():
     npvs = [o.expected_npv_usd for o in res.outcomes]
     assert npvs == sorted(npvs, reverse=True) and res.margin_usd == pytest.approx(npvs[0] - npvs[1])
     hc = res.hold_cost
-    assert hc.holding_fees_usd == 100 * 14 * 150 and hc.difficulty_growth_usd == 0.0
+    assert hc.holding_fees_usd == 100 * 14 * 150 and hc.difficulty_drift_usd == 0.0
     # flat network: lost margin = days held x today's lot margin
     assert hc.lost_margin_usd == pytest.approx(150 * res.seized_daily_margin_day0_usd)
     # combination strategies are sums of their parts
@@ -192,7 +192,7 @@ def test_compare_strategies_and_hold_cost():
 def test_difficulty_growth_adds_to_hold_cost():
     sc = _scenario()
     grown = E.hold_cost(sc.replace(projection=FLAT.replace(difficulty_growth_per_month=0.03)))
-    assert grown.difficulty_growth_usd > 0
+    assert grown.difficulty_drift_usd > 0
 
 
 @settings(max_examples=20, deadline=None)
@@ -217,10 +217,10 @@ def test_sensitivity_table():
 
 def test_monte_carlo_seeded_engines_agree_and_match_expectation():
     sc = _scenario(horizon=200)
-    a = E.run_monte_carlo(sc, MonteCarloParams(n_paths=200, seed=3, engine=MCEngine.NUMPY))
-    b = E.run_monte_carlo(sc, MonteCarloParams(n_paths=200, seed=3, engine=MCEngine.NUMPY))
-    c = E.run_monte_carlo(sc, MonteCarloParams(n_paths=200, seed=3, engine=MCEngine.NUMPY_DAYLOOP))
-    d = E.run_monte_carlo(sc, MonteCarloParams(n_paths=200, seed=4, engine=MCEngine.NUMPY))
+    a = E.run_monte_carlo(sc, MonteCarloParams(paths=200, seed=3, engine=MCEngine.NUMPY))
+    b = E.run_monte_carlo(sc, MonteCarloParams(paths=200, seed=3, engine=MCEngine.NUMPY))
+    c = E.run_monte_carlo(sc, MonteCarloParams(paths=200, seed=3, engine=MCEngine.NUMPY_DAYLOOP))
+    d = E.run_monte_carlo(sc, MonteCarloParams(paths=200, seed=4, engine=MCEngine.NUMPY))
     assert np.array_equal(a.npv_usd, b.npv_usd)
     assert np.allclose(a.npv_usd, c.npv_usd, rtol=1e-9, atol=1e-3)
     assert not np.array_equal(a.npv_usd, d.npv_usd)
@@ -229,7 +229,7 @@ def test_monte_carlo_seeded_engines_agree_and_match_expectation():
     assert {"npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "p_win", "p_payback_within_horizon"} <= set(df.columns)
     assert (df["npv_p5_usd"] <= df["npv_p50_usd"]).all() and (df["npv_p50_usd"] <= df["npv_p95_usd"]).all()
     # zero volatility: the replacement's MC NPV equals the expected-value engine's (same price, stepwise difficulty)
-    z = E.run_monte_carlo(sc, MonteCarloParams(n_paths=20, btc_vol_per_year=0, difficulty_vol_per_month=0,
+    z = E.run_monte_carlo(sc, MonteCarloParams(paths=20, btc_volatility_per_year=0, difficulty_growth_sd_per_month=0,
                                                engine=MCEngine.NUMPY))
     det = E.compare(sc).outcome(Strategy.REPLACE_NOW).expected_npv_usd
     assert z.npv_usd[z.labels.index("replace_now:US-1")][0] == pytest.approx(det, rel=1e-9, abs=1e-3)
@@ -237,8 +237,8 @@ def test_monte_carlo_seeded_engines_agree_and_match_expectation():
 
 def test_numba_engine_matches_numpy():
     sc = _scenario(horizon=120)
-    a = E.run_monte_carlo(sc, MonteCarloParams(n_paths=50, seed=1, engine=MCEngine.NUMBA))
-    b = E.run_monte_carlo(sc, MonteCarloParams(n_paths=50, seed=1, engine=MCEngine.NUMPY))
+    a = E.run_monte_carlo(sc, MonteCarloParams(paths=50, seed=1, engine=MCEngine.NUMBA))
+    b = E.run_monte_carlo(sc, MonteCarloParams(paths=50, seed=1, engine=MCEngine.NUMPY))
     assert np.allclose(a.npv_usd, b.npv_usd, rtol=1e-9, atol=1e-3)
 
 
@@ -269,7 +269,7 @@ def test_bad_inputs_are_typed():
     with pytest.raises(InvalidInputError):  # hold started after the analysis date
         Scenario(SeizedLot(S21, 10, hold_start="2026-01-01"), projection=FLAT)
     with pytest.raises(InvalidInputError):
-        Scenario(SeizedLot(S21, 10, days_held=5), projection=FLAT, as_of="2025-01-01")
+        Scenario(SeizedLot(S21, 10, days_held=5), projection=FLAT, analysis_date="2025-01-01")
 
 
 @pytest.mark.parametrize("argv", [["hashprice", "--btc-price", "-5"], ["hashprice", "--btc-price", "nan"],
@@ -335,7 +335,7 @@ def test_decision_result_carries_the_seized_break_even_power_price():
     be = res.seized_break_even_power_price_usd_per_kwh
     assert be == pytest.approx(200 * 0.037997 * 0.98 / 84 / 1.10, rel=1e-4)
     assert res.summary()["seized_break_even_power_price_usd_per_kwh"] == be
-    site = OperatingCosts(power_price_usd_per_kwh=be, uptime=1.0)
+    site = OperatingCosts(power_price_usd_per_kwh=be, availability=1.0)
     assert E.unit_daily(S21, site, FLAT, 1).margin_if_run_usd[0] == pytest.approx(0.0, abs=1e-9)
 
 

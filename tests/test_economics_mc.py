@@ -41,8 +41,8 @@ SITES = {
 
 
 def _engines_agree(sc: Scenario, n_paths: int, seed: int, **kw) -> None:
-    a = E.run_monte_carlo(sc, MonteCarloParams(n_paths=n_paths, seed=seed, engine=MCEngine.NUMBA, **kw))
-    b = E.run_monte_carlo(sc, MonteCarloParams(n_paths=n_paths, seed=seed, engine=MCEngine.NUMPY_DAYLOOP, **kw))
+    a = E.run_monte_carlo(sc, MonteCarloParams(paths=n_paths, seed=seed, engine=MCEngine.NUMBA, **kw))
+    b = E.run_monte_carlo(sc, MonteCarloParams(paths=n_paths, seed=seed, engine=MCEngine.NUMPY_DAYLOOP, **kw))
     assert a.labels == b.labels
     np.testing.assert_allclose(a.npv_usd, b.npv_usd, rtol=1e-9, atol=1e-3)
     np.testing.assert_allclose(a.cash_usd, b.cash_usd, rtol=1e-9, atol=1e-3)
@@ -69,7 +69,7 @@ def test_numba_zero_volatility_matches_expected_value_engine():
     """With no price or difficulty noise every path is the deterministic projection, so the compiled engine's
     replace-now NPV equals :func:`compare`'s (difficulty flat here, so stepwise = smooth)."""
     sc = _scenario(SITES["shutdown_dr"], horizon=200).replace(projection=FLAT)
-    z = E.run_monte_carlo(sc, MonteCarloParams(n_paths=3, btc_vol_per_year=0, difficulty_vol_per_month=0,
+    z = E.run_monte_carlo(sc, MonteCarloParams(paths=3, btc_volatility_per_year=0, difficulty_growth_sd_per_month=0,
                                                engine=MCEngine.NUMBA))
     det = E.compare(sc).outcome(Strategy.REPLACE_NOW).expected_npv_usd
     row = z.npv_usd[z.labels.index("replace_now:US-1")]
@@ -77,19 +77,19 @@ def test_numba_zero_volatility_matches_expected_value_engine():
 
 
 def test_path_days_count_one_day_of_one_path_not_per_strategy():
-    """path_days = n_paths x horizon_days: one simulated day of one price/difficulty path, however many machine
+    """path_days = paths x horizon_days: one simulated day of one price/difficulty path, however many machine
     models and strategies are evaluated on it (here 3 models, 9 strategies)."""
     sc = _scenario(SITES["shutdown"], horizon=50)
-    r = E.run_monte_carlo(sc, MonteCarloParams(n_paths=7, engine=MCEngine.NUMPY))
+    r = E.run_monte_carlo(sc, MonteCarloParams(paths=7, engine=MCEngine.NUMPY))
     assert r.path_days == 7 * 50 and r.npv_usd.shape == (len(r.labels), 7) and len(r.labels) > 3
 
 
 def test_numba_is_imported_only_by_the_numba_engine():
     code = ("import sys; import minecore.economics as E; from minecore.economics import *; "
             "sc = Scenario(SeizedLot(MachineSpec('a', 100, 3000, 1000), units=1, days_held=10), horizon_days=30); "
-            "E.run_monte_carlo(sc, MonteCarloParams(n_paths=4, engine=MCEngine.NUMPY)); "
-            "E.run_monte_carlo(sc, MonteCarloParams(n_paths=4, engine=MCEngine.NUMPY_DAYLOOP)); "
-            "E.run_monte_carlo(sc, MonteCarloParams(n_paths=4)); "  # AUTO picks numpy for small runs
+            "E.run_monte_carlo(sc, MonteCarloParams(paths=4, engine=MCEngine.NUMPY)); "
+            "E.run_monte_carlo(sc, MonteCarloParams(paths=4, engine=MCEngine.NUMPY_DAYLOOP)); "
+            "E.run_monte_carlo(sc, MonteCarloParams(paths=4)); "  # AUTO picks numpy for small runs
             "print('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
@@ -100,7 +100,7 @@ def test_p_payback_is_not_applicable_without_capex():
     100 %; it, wait_and_redeploy and sell_on_release invest nothing (the seized units are sunk), so their
     P(payback) is None (JSON null, '—' in tables). Every strategy that buys replacements has a probability."""
     sc = _scenario(SITES["shutdown"], horizon=60)
-    r = E.run_monte_carlo(sc, MonteCarloParams(n_paths=16, engine=MCEngine.NUMPY))
+    r = E.run_monte_carlo(sc, MonteCarloParams(paths=16, engine=MCEngine.NUMPY))
     pp = r.p_payback
     assert set(pp) == set(r.labels)
     for lab in ("abandon", "wait_and_redeploy", "sell_on_release"):

@@ -102,6 +102,33 @@ def test_bad_layouts_raise_typed_errors():
         ChipLayout("x", 0, 1, 128, 2040)
     with pytest.raises(LayoutError, match="chip must be"):
         S21.core_range(108, 0)
+    with pytest.raises(LayoutError, match="core must be"):
+        S21.core_range(0, -1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"chains": "3"}, "chains must be an integer, got '3'"),
+        ({"chips_per_chain": 1.5}, "chips_per_chain must be an integer"),
+        ({"big_cores": True}, "big_cores must be an integer"),
+        ({"small_cores": 0}, "small_cores must be >= 1"),
+        ({"ticket_difficulty": float("nan")}, "ticket_difficulty must be finite"),
+        ({"ticket_difficulty": float("inf")}, "ticket_difficulty must be finite"),
+        ({"ticket_difficulty": 0}, "ticket_difficulty must be > 0"),
+        ({"ticket_difficulty": "256"}, "ticket_difficulty must be a number"),
+    ],
+)
+def test_bad_layout_fields(kwargs, message):
+    args = {"chip_name": "BM1368", "chains": 3, "chips_per_chain": 108, "big_cores": 80, "small_cores": 1276,
+            **kwargs}
+    with pytest.raises(LayoutError, match=message):
+        ChipLayout(**args)
+
+
+def test_layout_counts_are_stored_as_ints():
+    layout = ChipLayout("BM1368", 3.0, 108, 80, 1276, ticket_difficulty=256)
+    assert layout == S21 and isinstance(layout.chains, int) and isinstance(layout.ticket_difficulty, float)
 
 
 def test_machine_layout_from_the_catalog():
@@ -283,7 +310,27 @@ def test_json_ready_dict(s21_run):
     "kwargs, error, message",
     [
         ({"seconds": 0}, EmulatorError, "seconds"),
-        ({"seconds": float("nan")}, EmulatorError, "seconds"),
+        ({"seconds": float("nan")}, EmulatorError, "seconds must be finite"),
+        ({"seconds": float("inf")}, EmulatorError, "seconds must be finite"),
+        ({"seconds": -float("inf")}, EmulatorError, "seconds must be finite"),
+        ({"seconds": "1.0"}, EmulatorError, "seconds must be a number, got '1.0'"),
+        ({"seconds": 86400.5}, EmulatorError, "seconds must be <= 86400"),
+        ({"seconds": True}, EmulatorError, "seconds must be a number"),
+        ({"hashes": "1024"}, EmulatorError, "hashes must be an integer, got '1024'"),
+        ({"hashes": 1024.5}, EmulatorError, "hashes must be an integer"),
+        ({"hashes": 1024, "difficulty": float("nan")}, EmulatorError, "difficulty must be finite"),
+        ({"hashes": 1024, "difficulty": float("inf")}, EmulatorError, "difficulty must be finite"),
+        ({"hashes": 1024, "difficulty": "0.001"}, EmulatorError, "difficulty must be a number"),
+        ({"hashes": 1024, "ambient_c": float("nan")}, EmulatorError, "ambient_c must be finite"),
+        ({"hashes": 1024, "ambient_c": -float("inf")}, EmulatorError, "ambient_c must be finite"),
+        ({"hashes": 1024, "ambient_c": "25"}, EmulatorError, "ambient_c must be a number"),
+        ({"hashes": 1024, "seed": 2**64}, EmulatorError, "seed"),
+        ({"hashes": 1024, "seed": 1.5}, EmulatorError, "seed"),
+        ({"hashes": 1024, "window_nonces": "256"}, EmulatorError, "window_nonces"),
+        ({"hashes": 1024, "clock_mhz": float("nan")}, InvalidInputError, "clock_mhz must be finite"),
+        ({"hashes": 1024, "clock_mhz": "500"}, InvalidInputError, "clock_mhz must be a number"),
+        ({"hashes": 1024, "failed_boards": "1"}, InvalidInputError, "failed_boards"),
+        ({"hashes": 1024, "failed_boards": 0.5}, InvalidInputError, "failed_boards"),
         ({"hashes": 0}, EmulatorError, "hashes"),
         ({"hashes": 1024, "difficulty": -1.0}, EmulatorError, "difficulty"),
         ({"hashes": 1024, "seed": "x"}, EmulatorError, "seed"),
@@ -298,6 +345,19 @@ def test_json_ready_dict(s21_run):
 def test_bad_arguments_raise_typed_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
         emulate("S21", **{"backend": "hashlib", **kwargs})
+
+
+def test_integral_floats_count_as_integers_and_negative_seeds_still_work():
+    a = _run(hashes=4096.0, seed=-3, window_nonces=512.0, failed_boards=1.0)
+    b = _run(hashes=4096, seed=-3, window_nonces=512, failed_boards=1)
+    assert (a.hashes, a.seed, a.window_nonces, a.state.failed_boards) == (4096, -3, 512, 1)
+    assert [(s.version, s.nonce) for s in a.shares] == [(s.version, s.nonce) for s in b.shares]
+    assert isinstance(a.seed, int) and isinstance(a.state.failed_boards, int)
+
+
+def test_model_of_the_wrong_type_is_a_typed_error():
+    with pytest.raises(EmulatorError, match="model must be a catalog name or MinerModel"):
+        emulate(21, hashes=1024, backend="hashlib")
 
 
 def test_unknown_model_and_model_without_chip_data():
@@ -347,6 +407,18 @@ def test_poisson_p_values_match_scipy():
             assert poisson_test(k, mean).p_value == pytest.approx(ref, rel=1e-5, abs=1e-300)
             assert poisson_cdf(k, mean) == pytest.approx(stats.poisson.cdf(k, mean), rel=1e-6, abs=1e-300)
             assert poisson_sf(k, mean) == pytest.approx(stats.poisson.sf(k - 1, mean), rel=1e-6, abs=1e-300)
+
+
+@pytest.mark.parametrize(
+    "observed, expected, message",
+    [(-1, 1.0, "observed"), ("3", 1.0, "observed"), (1.5, 1.0, "observed"), (True, 1.0, "observed"),
+     (1, float("nan"), "expected must be finite"), (1, float("inf"), "expected must be finite"),
+     (1, -1.0, "expected must be >= 0"), (1, "2.0", "expected must be a number")],
+)
+def test_poisson_test_bad_input_is_typed(observed, expected, message):
+    with pytest.raises(EmulatorError, match=message) as info:
+        poisson_test(observed, expected)
+    assert isinstance(info.value, ValueError)  # what it raised before
 
 
 def test_poisson_worked_examples():
@@ -408,6 +480,24 @@ def test_fleet_is_seeded_and_uses_the_catalog():
         ({"share_difficulty": 0}, "difficulty"),
         ({"fleet": {}}, "empty"),
         ({"fleet": [("S21", -2)]}, "units"),
+        ({"fleet": [("S21", "2")]}, "units must be an integer, got '2'"),
+        ({"fleet": {21: 1}}, "catalog name or MinerModel"),
+        ({"days": "2"}, "days must be an integer"),
+        ({"seed": 2**64}, "seed"),
+        ({"seed": "1"}, "seed"),
+        ({"uptime": float("nan")}, "uptime must be finite"),
+        ({"uptime": "0.9"}, "uptime must be a number"),
+        ({"share_difficulty": float("inf")}, "share_difficulty must be finite"),
+        ({"share_difficulty": "65536"}, "share_difficulty must be a number"),
+        ({"network_difficulty": float("nan")}, "network_difficulty must be finite"),
+        ({"network_difficulty": "1e14"}, "network_difficulty must be a number, got '1e14'"),
+        ({"network_difficulty": [1e14, float("inf")]}, r"network_difficulty\[1\] must be finite"),
+        ({"network_difficulty": ["1e14", "1e14"]}, r"network_difficulty\[0\] must be a number"),
+        ({"network_difficulty": [1e14, 1e14, 1e14]}, "one per day"),
+        ({"network_difficulty": None}, "network_difficulty"),
+        ({"ambient_c": float("nan")}, "ambient_c must be finite"),
+        ({"clock_mhz": float("inf")}, "clock_mhz must be finite"),
+        ({"failed_boards": -1}, "failed_boards must be >= 0"),
     ],
 )
 def test_fleet_bad_input(kwargs, message):
@@ -417,6 +507,32 @@ def test_fleet_bad_input(kwargs, message):
 
 
 # ------------------------------------------------------------------ CLI
+
+
+def test_fleet_nan_ambient_is_rejected_even_for_a_nameplate_model():
+    """A model without chip data falls back to its nameplate: the operating point must still be checked."""
+    with pytest.raises(EmulatorError, match="ambient_c must be finite"):
+        simulate_fleet({"Whatsminer M60S": 1}, days=1, network_difficulty=1e14, ambient_c=float("nan"))
+
+
+def test_fleet_network_difficulty_forms():
+    a = simulate_fleet({"S21": 1}, days=2, network_difficulty=1e14, seed=0)
+    for same in ([1e14], [1e14, 1e14], (1e14, 1e14), __import__("numpy").array(1e14), 100_000_000_000_000):
+        b = simulate_fleet({"S21": 1}, days=2, network_difficulty=same, seed=0)
+        assert b.network_difficulty.tolist() == [1e14, 1e14] and b.shares.tolist() == a.shares.tolist()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"units": -1}, "X: units must be >= 0"), ({"units": "3"}, "X: units must be an integer"),
+     ({"hashrate_ths": float("nan")}, "X: hashrate_ths must be finite"),
+     ({"hashrate_ths": float("inf")}, "X: hashrate_ths must be finite"),
+     ({"hashrate_ths": "200"}, "X: hashrate_ths must be a number"),
+     ({"power_w": float("nan")}, "X: power_w must be finite"), ({"power_w": -1.0}, "X: power_w must be >= 0")],
+)
+def test_fleet_member_bad_figures(kwargs, message):
+    with pytest.raises(EmulatorError, match=message):
+        FleetMember("x", "X", **{"units": 1, "hashrate_ths": 200.0, **kwargs})
 
 
 def test_cli_emulate_json(capsys, tmp_path):
@@ -457,6 +573,14 @@ def test_cli_emulate_table_and_job_file(capsys, tmp_path):
         ["S21", "--failed-boards", "9"],
         ["S21", "--backend", "gpu"],
         ["S21", "--difficulty", "0"],
+        ["S21", "--difficulty", "nan"],
+        ["S21", "--seconds", "nan"],
+        ["S21", "--seconds", "inf"],
+        ["S21", "--seconds", "1e999"],
+        ["S21", "--seconds", "100000"],
+        ["S21", "--ambient", "nan"],
+        ["S21", "--ambient", "-inf"],
+        ["S21", "--clock", "nan"],
         ["S21", "--job", "/nonexistent/job.json"],
         ["Whatsminer M60S"],
     ],

@@ -253,13 +253,20 @@ assembly_country = "Malaysia"
 BAD_FILES = [
     ('power_kw = 3.5\nhashrate_ths = 200', "power_kw", "power_w"),
     ('hashrate_phs = 0.2\npower_w = 3500', "hashrate_phs", "hashrate_ths"),
-    ('hashrate_ths = 200\npower_w = -3500', "power_w", "negative"),
+    ('hashrate_ths = 200\npower_w = -3500', "power_w", "must be > 0, got -3500"),
+    ('hashrate_ths = 200\npower_w = 0', "power_w", "must be > 0, got 0"),
+    ('hashrate_ths = nan\npower_w = 3500', "hashrate_ths", "must be finite"),
+    ('hashrate_ths = 200\npower_w = inf', "power_w", "must be finite"),
+    ('hashrate_ths = 200\npower_w = 3500\nprice_usd = -1.0', "price_usd", "must be >= 0"),
+    ('hashrate_ths = 200\npower_w = 3500\nchip = ""', "chip", "must be a non-empty string"),
+    ('hashrate_ths = 200\npower_w = 3500\nboards = "3"', "boards", "must be an integer, got '3'"),
+    ('hashrate_ths = 200\npower_w = 3500\nboards = 0', "boards", "must be >= 1, got 0"),
     ('hashrate_ths = 200\npower_w = 3500\nefficiency_j_per_th = 17500', "efficiency_j_per_th", "inconsistent"),
     ('hashrate_ths = 200\npower_w = 3500\nflavour = "mint"', "flavour", "unknown field"),
     ('hashrat_ths = 200\npower_w = 3500', "hashrat_ths", "did you mean 'hashrate_ths'"),
     ('hashrate_ths = "200"\npower_w = 3500', "hashrate_ths", "must be a number"),
     ('hashrate_ths = 200\npower_w = 3500\ncooling = "water"', "cooling", "air, hydro, immersion"),
-    ('hashrate_ths = 200\npower_w = 3500\nboards = 2.5', "boards", "whole number"),
+    ('hashrate_ths = 200\npower_w = 3500\nboards = 2.5', "boards", "must be an integer, got 2.5"),
     ('hashrate_ths = 200\npower_w = 3500\nprice_usd = 100', "price_usd", "price_date"),
     ('power_w = 3500', "hashrate_ths", "missing"),
 ]
@@ -277,7 +284,7 @@ def test_bad_user_file(tmp_path, body, field, message):
 
 def test_bad_override_of_builtin_names_model(tmp_path):
     p = _write(tmp_path, '[[models]]\nname = "S21"\npower_w = -1\n')
-    with pytest.raises(CatalogError, match=r"mine.toml: model 'S21': field 'power_w': negative"):
+    with pytest.raises(CatalogError, match=r"mine.toml: model 'S21': field 'power_w': must be > 0, got -1"):
         load_catalog(p)
 
 
@@ -300,3 +307,23 @@ def test_malformed_files(tmp_path, text, message):
 def test_missing_file(tmp_path):
     with pytest.raises(CatalogError, match="file not found"):
         load_catalog(tmp_path / "nope.toml")
+
+
+def test_integral_float_count_is_stored_as_int(tmp_path):
+    p = _write(tmp_path, '[[models]]\nname = "S21"\nboards = 3.0\n')
+    assert load_catalog(p).get("S21").boards == 3 and isinstance(load_catalog(p).get("S21").boards, int)
+
+
+@pytest.mark.parametrize("name", [None, 21, b"S21", "   "])
+def test_lookup_of_a_non_name_is_a_typed_error(name):
+    with pytest.raises(UnknownModelError, match="model name must be a non-empty string"):
+        CATALOG.get(name)
+    with pytest.raises(UnknownModelError):
+        get_model(name)
+
+
+def test_bad_maker_and_path_types_are_typed_errors():
+    with pytest.raises(InvalidInputError, match="maker must be a non-empty string"):
+        CATALOG.models(maker=3)
+    with pytest.raises(CatalogError, match="catalog path must be a file path"):
+        load_catalog(3.5)

@@ -247,3 +247,47 @@ def test_tuning_curve_shape():
     assert cm.best_efficiency_point().efficiency_j_per_th < cm.operating_point().efficiency_j_per_th
     explicit = cm.tuning_curve([600, 400, 500])
     assert [p.clock_mhz for p in explicit] == [400, 500, 600] and all(p.profile == "custom" for p in explicit)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"ambient_c": float("inf")}, "ambient_c must be finite"),
+        ({"ambient_c": "25"}, "ambient_c must be a number, got '25'"),
+        ({"clock_mhz": float("nan")}, "clock_mhz must be finite"),
+        ({"clock_mhz": float("-inf")}, "clock_mhz must be finite"),
+        ({"clock_mhz": "500"}, "clock_mhz must be a number"),
+        ({"failed_boards": "1"}, "failed_boards for Antminer S21 Pro must be an integer"),
+        ({"failed_boards": 4}, "failed_boards for Antminer S21 Pro must be <= 3, got 4"),
+        ({"failed_boards": -1}, "failed_boards for Antminer S21 Pro must be >= 0"),
+    ],
+)
+def test_operating_point_rejects_non_finite_and_numeric_strings(kwargs, message):
+    with pytest.raises(InvalidInputError, match=message):
+        CHIP_MODELS["antminer-s21-pro"].operating_point(**kwargs)
+
+
+def test_integral_float_failed_boards_and_bad_static_fraction():
+    cm = CHIP_MODELS["antminer-s21"]
+    assert cm.operating_point(failed_boards=1.0) == cm.operating_point(failed_boards=1)
+    model = CATALOG.get("S21")
+    for bad, message in ((1.0, "static_fraction must be < 1"), (-0.1, "static_fraction must be >= 0"),
+                         (float("nan"), "static_fraction must be finite"), ("0.1", "static_fraction must be a number")):
+        with pytest.raises(InvalidInputError, match=message):
+            ChipLevelModel.for_model(model, static_fraction=bad)
+
+
+def test_tuning_curve_rejects_bad_clocks():
+    cm = CHIP_MODELS["antminer-s21-pro"]
+    with pytest.raises(InvalidInputError, match="clock_mhz must be finite"):
+        cm.tuning_curve([500, float("nan")])
+    with pytest.raises(InvalidInputError, match="clocks_mhz must be a list"):
+        cm.tuning_curve(500)
+    with pytest.raises(InvalidInputError, match="clocks_mhz must be a list"):
+        cm.tuning_curve("500")
+
+
+@pytest.mark.parametrize("name", [None, 1370, "", "  "])
+def test_get_chip_of_a_non_name(name):
+    with pytest.raises(UnknownChipError, match="chip name must be a non-empty string"):
+        get_chip(name)

@@ -14,7 +14,7 @@ import pytest
 from minecore.cli.main import main
 from minecore.economics.montecarlo import MCEngine, MonteCarloParams, run_monte_carlo
 from minecore.economics.network import default_snapshot
-from minecore.economics.seizure import compare
+from minecore.economics import compare
 from minecore.hardware import default_catalog
 from minecore.reports import build_report, default_scenario, load_scenario, render
 from minecore.reports.build import _economics_scenario, _snapshot
@@ -36,12 +36,12 @@ def report(scenario):
 @pytest.fixture(scope="module")
 def econ(scenario):
     """The economics scenarios of the two lots, built the way the report builds them."""
-    from minecore.economics.machine import OperatingCosts
+    from minecore.economics import OperatingCosts
     from minecore.economics.network import NetworkProjection
 
     snap = _snapshot(scenario)
     proj = NetworkProjection(snap, difficulty_growth_per_month=scenario.network.difficulty_growth_per_month)
-    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.10, pool_fee=0.02, uptime=0.97)
+    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.10, pool_fee=0.02, availability=0.97)
     return [_economics_scenario(scenario, i, default_catalog(), proj, site) for i in range(len(scenario.seized))]
 
 
@@ -95,9 +95,9 @@ def test_tariffs_by_origin(report):
 
 def test_monte_carlo_matches_economics_run(report, econ, scenario):
     mcs = scenario.monte_carlo
-    params = MonteCarloParams(n_paths=PATHS, seed=mcs.seed, btc_drift_per_year=mcs.btc_drift_per_year,
-                              btc_vol_per_year=mcs.btc_volatility_per_year,
-                              difficulty_vol_per_month=mcs.difficulty_growth_sd_per_month,
+    params = MonteCarloParams(paths=PATHS, seed=mcs.seed, btc_drift_per_year=mcs.btc_drift_per_year,
+                              btc_volatility_per_year=mcs.btc_volatility_per_year,
+                              difficulty_growth_sd_per_month=mcs.difficulty_growth_sd_per_month,
                               price_difficulty_correlation=mcs.price_difficulty_correlation, engine=MCEngine.NUMPY)
     for lot, esc in zip(report.lots, econ):
         direct = {r["strategy"]: r for r in run_monte_carlo(esc, params).summary_rows()}
@@ -122,7 +122,7 @@ def test_sensitivity_winner_and_margin_at_low_and_high_come_from_economics(repor
     """Finding: the table showed only the base winner's (flat) NPV. Each row now carries, at low and high, the
     winner, its NPV and its margin from ``economics.seizure.sensitivity``, the next best by the NPVs it returned,
     and the base winner's lead (its NPV minus the best other's; negative once another wins)."""
-    from minecore.economics.seizure import sensitivity
+    from minecore.economics import sensitivity
 
     sens = scenario.sensitivity
     p0 = econ[0].projection.snapshot.btc_price_usd
@@ -263,7 +263,7 @@ paths = 0
 def test_price_without_scenario_or_catalog_price_is_the_economics_assumed_tier(tmp_path):
     """No price_usd and no catalog price: the economics' assumed $/TH tier price (S21 Pro 234 TH at 15.1 J/TH ->
     tier <= 16 J/TH, $17/TH -> $3,978), flagged unverified by economics, labelled and warned about in every format."""
-    from minecore.economics.machine import MachineSpec, assumed_price_usd
+    from minecore.economics import MachineSpec, assumed_price_usd
 
     rep = build_report(_one_lot(tmp_path, ""))
     spec = MachineSpec.from_model(default_catalog().get("Antminer S21 Pro"))

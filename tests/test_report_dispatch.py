@@ -15,7 +15,7 @@ import pytest
 
 from minecore.cli.main import main
 from minecore.economics.fleet import dispatch_under_cap
-from minecore.economics.seizure import compare
+from minecore.economics import compare
 from minecore.hardware import default_catalog
 from minecore.reports import build_report, load_scenario
 from minecore.reports.build import _economics_scenario, _snapshot
@@ -38,12 +38,12 @@ def report(scenario):
 def test_dispatch_is_the_economics_dispatch_of_fleet_plus_recommendation(scenario, report):
     """Recomputed from the economics API: the winner's machines (here 'wait and redeploy' keeps the 1,000 S21)
     plus the two fleet entries, under 4 MW."""
-    from minecore.economics.machine import MachineSpec, OperatingCosts
+    from minecore.economics import MachineSpec, OperatingCosts
     from minecore.economics.network import NetworkProjection
 
     snap = _snapshot(scenario)
     proj = NetworkProjection(snap, difficulty_growth_per_month=scenario.network.difficulty_growth_per_month)
-    site = OperatingCosts(power_price_usd_per_kwh=0.04, pue=1.10, pool_fee=0.02, uptime=0.97)
+    site = OperatingCosts(power_price_usd_per_kwh=0.04, pue=1.10, pool_fee=0.02, availability=0.97)
     res = compare(_economics_scenario(scenario, 0, default_catalog(), proj, site))
     fleet = []
     for f in scenario.fleet:

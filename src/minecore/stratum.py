@@ -37,6 +37,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from . import validate as V
 from .errors import InvalidInputError
 from .header import (
     BIP320_VERSION_MASK,
@@ -224,9 +225,8 @@ class StratumJob:
         )
         for name in ("version", "nbits", "ntime", "version_mask"):
             object.__setattr__(self, name, _hex_u32(getattr(self, name), name))
-        size = self.extranonce2_size
-        if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= 32:
-            raise StratumError(f"extranonce2_size must be an integer in [0, 32], got {size!r}")
+        size = V.count("extranonce2_size", self.extranonce2_size, minimum=0, maximum=32, err=StratumError)
+        object.__setattr__(self, "extranonce2_size", size)
         if not isinstance(self.clean_jobs, bool):
             raise StratumError("clean_jobs must be true or false")
         try:
@@ -398,8 +398,8 @@ class SubmittedShare:
     difficulty: float
 
     def meets(self, difficulty: float) -> bool:
-        """Whether the share meets pool difficulty ``difficulty``."""
-        return self.difficulty >= difficulty
+        """Whether the share meets pool difficulty ``difficulty`` (finite and > 0, else :class:`StratumError`)."""
+        return self.difficulty >= V.positive("difficulty", difficulty, err=StratumError)
 
     @property
     def meets_network(self) -> bool:

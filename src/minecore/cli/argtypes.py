@@ -1,9 +1,39 @@
-"""argparse ``type=`` converters shared by the commands: each gives argparse a one-line reason on bad input."""
+"""argparse ``type=`` converters shared by the commands: each gives argparse a one-line reason on bad input.
+
+The text is parsed here (argparse hands over strings); the range checks are :mod:`minecore.validate`'s, so the
+command line and the Python API reject the same values with the same wording.  Every converter raises
+:class:`argparse.ArgumentTypeError` (never a minecore error), which argparse prints as
+``argument --seconds: value must be finite, got nan``.
+
+>>> positive_number("2.5")
+2.5
+>>> positive_number("nan")
+Traceback (most recent call last):
+...
+argparse.ArgumentTypeError: value must be finite, got nan
+"""
 
 from __future__ import annotations
 
 import argparse
-import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .. import validate as V
+from ..errors import InvalidInputError
+
+T = TypeVar("T")
+
+#: how the value is named in the reasons (argparse puts the option name in front)
+_NAME = "value"
+
+
+def _checked(check: Callable[..., T], value: Any, **kw: Any) -> T:
+    """``check(_NAME, value, **kw)``, its :class:`InvalidInputError` turned into argparse's error type."""
+    try:
+        return check(_NAME, value, **kw)
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def integer(text: str) -> int:
@@ -16,23 +46,26 @@ def integer(text: str) -> int:
 
 def positive_integer(text: str) -> int:
     """An integer >= 1."""
-    value = integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text!r}")
-    return value
+    return _checked(V.count, integer(text), minimum=1)
 
 
-def number(text: str) -> float:
-    """A float."""
+def _float(text: str) -> float:
     try:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
+def finite_number(text: str) -> float:
+    """A finite float: ``nan``, ``inf``, ``-inf`` and overflowing literals such as ``1e999`` are rejected."""
+    return _checked(V.finite, _float(text))
+
+
+def number(text: str) -> float:
+    """A finite float (the same as :func:`finite_number`; NaN and ±inf are never a valid option value)."""
+    return finite_number(text)
+
+
 def positive_number(text: str) -> float:
     """A finite float > 0."""
-    value = number(text)
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
+    return _checked(V.positive, _float(text))

@@ -1,21 +1,74 @@
 """Mining economics: network model, machine cash flows, seized-versus-replacement decision, Monte Carlo, fleets.
 
-Pure Python + numpy; numba is imported only when a Monte Carlo run uses the numba engine, pandas only by
-``to_dataframe()``. See the "Economics" section of README.md for a tour with worked examples.
+Layout, one job per module (inputs at the top, engines below, results at the end):
+
+=================  ===========================================================================================
+``inputs``         the typed input model: :class:`Scenario`, :class:`SeizedLot`, :class:`ReplacementOption`,
+                   :class:`FleetEntry`, :class:`MonteCarloParams`, :class:`SensitivityRanges`, :class:`Strategy`
+``spec``           :class:`MachineSpec` and the catalog adapter (:func:`resolve_spec`), assumed tier prices
+``site``           :class:`OperatingCosts` (availability, hashrate efficiency, ...) and :class:`Curtailment`
+``release``        :class:`ReleaseModel`: when a held lot comes back
+``capex``          landed capex with duty (:func:`landed_capex`) and resale (:class:`SalvageModel`)
+``tariffs``        the dated US duty schedule by country of assembly
+``network``        dated snapshot, halvings, hashprice, :class:`NetworkProjection`
+``finance``        npv, irr, discount factors, payback, ROI: one set of conventions
+``daily``          the daily engine (:func:`unit_daily`) and break-even prices
+``machine``        cash flows of machines bought on day 0 (:func:`simulate_machine`)
+``decision``       hold cost and expected NPV per strategy (:func:`compare`)
+``results``        :class:`DecisionResult` and its parts
+``sensitivity``    one-at-a-time sensitivity
+``montecarlo``     the Monte Carlo over price, difficulty and release timing
+``fleet``          fleets under a power cap
+=================  ===========================================================================================
+
+Everything is importable from here; modules load on first use, so ``import minecore.economics.inputs`` does
+not import numpy. See docs/economics.md for a tour with worked examples and docs/glossary.md for the names.
 """
 
-from .fleet import DispatchPlan, PurchasePlan, dispatch_under_cap, replacement_mix
-from .machine import (Capex, Curtailment, MachineCashFlows, MachineSpec, OperatingCosts, SalvageModel, UnitDaily,
-                      MissingFiguresError, UnknownOriginError,
-                      break_even_hashprice_usd_per_th_day, break_even_power_price_usd_per_kwh, irr, landed_capex, npv,
-                      resolve_spec, simulate_machine, unit_daily)
-from .montecarlo import MCEngine, MonteCarloParams, MonteCarloResult, run_monte_carlo
-from .network import (Halving, Hashprice, NetworkProjection, NetworkSnapshot, default_snapshot, hashprice,
-                      load_snapshot, reference_points, subsidy_btc)
-from .seizure import (DecisionResult, HoldCost, ReleaseKind, ReleaseModel, ReplacementOption, ResolvedOption, Scenario,
-                      SeizedLot, SensitivityRow, SensitivityTable, Strategy, StrategyOutcome, compare,
-                      compare_strategies, hold_cost, sensitivity)
-from .tariffs import TariffError, TariffRate, TariffTable, default_tariffs, load_tariffs
+from __future__ import annotations
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("fleet", "machine", "montecarlo", "network",
-                                                                  "seizure", "tariffs")]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "inputs": ("FleetEntry", "MCEngine", "MonteCarloParams", "ReplacementOption", "Scenario", "SeizedLot",
+               "SensitivityRanges", "Strategy", "MAX_DAYS", "MAX_UNITS"),
+    "spec": ("MachineSpec", "ASSUMED_PRICE_USD_PER_TH", "PRICE_BASES", "assumed_price_usd", "resolve_spec"),
+    "site": ("Curtailment", "OperatingCosts"),
+    "release": ("ReleaseKind", "ReleaseModel"),
+    "capex": ("Capex", "SalvageModel", "landed_capex"),
+    "tariffs": ("TariffRate", "TariffTable", "default_tariffs", "load_tariffs"),
+    "network": ("Halving", "Hashprice", "NetworkProjection", "NetworkSnapshot", "default_snapshot", "hashprice",
+                "load_snapshot", "reference_points", "subsidy_btc"),
+    "finance": ("DAYS_PER_MONTH", "DAYS_PER_YEAR", "discount_factors", "irr", "npv", "payback_day", "roi"),
+    "daily": ("UnitDaily", "break_even_hashprice_usd_per_th_day", "break_even_power_price_usd_per_kwh", "unit_daily"),
+    "machine": ("MachineCashFlows", "simulate_machine"),
+    "decision": ("compare", "compare_strategies", "hold_cost"),
+    "results": ("DecisionResult", "HoldCost", "ResolvedOption", "StrategyOutcome"),
+    "sensitivity": ("SensitivityRow", "SensitivityTable", "sensitivity"),
+    "montecarlo": ("MonteCarloResult", "run_monte_carlo"),
+    "fleet": ("DispatchPlan", "PurchasePlan", "dispatch_under_cap", "replacement_mix"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+_ERRORS = ("MissingFiguresError", "TariffError", "UnknownOriginError")
+
+__all__ = sorted([*_WHERE, *_ERRORS])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ERRORS:
+        from .. import errors
+
+        return getattr(errors, name)
+    module = _WHERE.get(name)
+    if module is None:
+        if name in _EXPORTS:  # a submodule, e.g. minecore.economics.machine
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._mc_kernels import C_CTR, C_GOLD, C_M1, C_M2, C_PATH, EPOCH_DAYS, MASK16, S4, S16, S27, S30, S31, TABLE_SIZE
+from ._mc_kernels import C_CTR, C_GOLD, C_M1, C_M2, C_PATH, EPOCH_DAYS, MASK16, S16, S27, S30, S31, TABLE_SIZE
 
 MODE_SHUTDOWN, MODE_SHUTDOWN_DR, MODE_LINEAR = 0, 1, 2
 S32, S48 = np.uint64(32), np.uint64(48)
-NO_DRAW = TABLE_SIZE  #: index of the extra table row (factor 1, quantile 0) used for day 0
+NO_DRAW = TABLE_SIZE  #: index of the extra table row (factor 1, quantile 0) used for day 0 (needs uint32 indices)
 
 
 @njit(inline="always")
@@ -39,13 +39,14 @@ def _mix(x):
 
 @njit(inline="always")
 def _draw_indices(idx, up, Q):
-    """Table index of every day of one path: day t uses 16 bits (t & 3) of hash (t >> 2); day 0 draws nothing."""
+    """Table index of every day of one path: day t uses 16-bit field (t & 3) of hash (t >> 2) as its index into
+    the 65,536-entry table (as ``_mc_kernels._idx``); day 0 draws nothing."""
     for q in range(Q):
         h = _mix(up + np.uint64(q) * C_CTR)
-        idx[4 * q] = np.uint16((h & MASK16) >> S4)
-        idx[4 * q + 1] = np.uint16(((h >> S16) & MASK16) >> S4)
-        idx[4 * q + 2] = np.uint16(((h >> S32) & MASK16) >> S4)
-        idx[4 * q + 3] = np.uint16((h >> S48) >> S4)
+        idx[4 * q] = np.uint32(h & MASK16)
+        idx[4 * q + 1] = np.uint32((h >> S16) & MASK16)
+        idx[4 * q + 2] = np.uint32((h >> S32) & MASK16)
+        idx[4 * q + 3] = np.uint32(h >> S48)
     idx[0] = NO_DRAW
 
 
@@ -53,7 +54,7 @@ def _draw_indices(idx, up, Q):
 def _epoch_step(ud, e0, lnD, S, ztab, g_e, s_e, kz, rr):
     """ln D after the epoch that starts on day e0, from the last epoch's price shocks S and a fresh draw."""
     hd = _mix(ud + np.uint64(e0 // EPOCH_DAYS) * C_CTR)
-    return lnD + g_e + s_e * (kz * S + rr * ztab[np.uint64((hd & MASK16) >> S4)])
+    return lnD + g_e + s_e * (kz * S + rr * ztab[np.uint64(hd & MASK16)])
 
 
 @njit(inline="always")
@@ -108,8 +109,8 @@ def _run(key_p, key_d, etab, ztab, p0, lnd0, g_e, s_e, rho, rev, var, dr, drev, 
         # scratch for two paths, allocated once per task
         Xa = np.empty(H)
         Xb = np.empty(H)
-        ia_ = np.empty(4 * Q, dtype=np.uint16)
-        ib_ = np.empty(4 * Q, dtype=np.uint16)
+        ia_ = np.empty(4 * Q, dtype=np.uint32)  # uint32: NO_DRAW = 65,536 does not fit 16 bits
+        ib_ = np.empty(4 * Q, dtype=np.uint32)
         for pair in range(task * n_pairs // n_tasks, (task + 1) * n_pairs // n_tasks):
             pa = 2 * pair
             pb = pa + 1  # may be n (an odd count): simulated, not stored

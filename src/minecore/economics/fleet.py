@@ -4,7 +4,7 @@ Dispatch rule: run models in descending order of break-even (shutdown) power pri
 until the cap [MW, wall power x PUE] is full; a model whose break-even is below the power price stays off anyway.
 The cost of the cap is the daily operating margin lost versus running every profitable unit.
 
->>> from minecore.economics.machine import MachineSpec, OperatingCosts
+>>> from minecore.economics import MachineSpec, OperatingCosts
 >>> a = MachineSpec("A", 200, 3500, 3000); b = MachineSpec("B", 100, 3000, 500)
 >>> plan = dispatch_under_cap([(a, 100), (b, 100)], site_cap_mw=0.5, site=OperatingCosts(pue=1.0))
 >>> [(r["model"], r["units_on"]) for r in plan.rows]     # A first (higher break-even), 0.35 MW, then 50 B
@@ -17,8 +17,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ._validate import count, non_negative, positive
-from .machine import MachineSpec, OperatingCosts, break_even_power_price_usd_per_kwh, resolve_spec, unit_daily
+from ..validate import count, non_negative, positive
+from .daily import break_even_power_price_usd_per_kwh, unit_daily
+from .site import OperatingCosts
+from .spec import MachineSpec, resolve_spec
 from .network import NetworkProjection
 from .tariffs import TariffTable
 

@@ -5,27 +5,29 @@ random numbers, see :mod:`minecore.economics._mc_kernels`). Engines: ``NUMPY`` (
 reports), ``NUMBA`` (compiled, parallel over paths on ``NUMBA_NUM_THREADS`` threads, cached on disk; fastest for big
 runs), ``AUTO`` (numba above 2e7 path-days), ``NUMPY_DAYLOOP`` (the plain day-by-day baseline).
 
-A **path-day** is one simulated day of one BTC-price/difficulty path: ``path_days = n_paths * horizon_days``. Every
+A **path-day** is one simulated day of one BTC-price/difficulty path: ``path_days = paths * horizon_days``. Every
 machine model (the seized one and each replacement) and every strategy is evaluated on each path-day, but they are
 not counted again. ``benches/bench_montecarlo.py`` measures path-days per second of the whole call (compile time
 excluded) for the numba engine and the day-by-day numpy loop on the same scenario in the same run.
 
-Strategy NPVs per path are built exactly as in :func:`minecore.economics.seizure.compare`, with the deterministic
-BTC price and difficulty replaced by the sampled paths and the release day drawn per path.
+Strategy NPVs per path are built exactly as in :func:`minecore.economics.decision.compare`, with the deterministic
+BTC price and difficulty replaced by the sampled paths and the release day drawn per path. The sampled paths
+centre on the deterministic ones: BTC grows at ``btc_drift_per_year`` (default: the network's
+``btc_price_growth_per_year``) in expectation, and difficulty is the scenario's daily trend times a log-normal
+shock each 14-day epoch with zero-mean effect on E[difficulty]. With zero volatilities and a fixed release day
+the Monte Carlo therefore reproduces :func:`~minecore.economics.decision.compare` exactly.
 
->>> from minecore.economics.seizure import Scenario, SeizedLot, ReplacementOption
->>> from minecore.economics.machine import MachineSpec
+>>> from minecore.economics import MachineSpec, ReplacementOption, Scenario, SeizedLot
 >>> lot = SeizedLot(MachineSpec("S21", 200, 3500, price_usd=3000), units=100, days_held=150)
 >>> sc = Scenario(lot, (ReplacementOption(MachineSpec("US-1", 260, 4400, 5000, "United States")),), horizon_days=365)
->>> a = run_monte_carlo(sc, MonteCarloParams(n_paths=64, seed=7))
->>> b = run_monte_carlo(sc, MonteCarloParams(n_paths=64, seed=7))
+>>> a = run_monte_carlo(sc, MonteCarloParams(paths=64, seed=7))
+>>> b = run_monte_carlo(sc, MonteCarloParams(paths=64, seed=7))
 >>> bool((a.npv_usd == b.npv_usd).all()), round(float(sum(a.p_win.values())), 9)
 (True, 1.0)
 """
 
 from __future__ import annotations
 
-import enum
 import math
 import time
 from dataclasses import dataclass
@@ -33,51 +35,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validate import count, finite, non_negative
 from ._mc_kernels import EPOCH_DAYS, normal_table, run_numpy_blocked, run_numpy_dayloop, stream_key, uniforms
+from .daily import demand_response_credit, running_fraction
+from .decision import _parts
+from .finance import DAYS_PER_MONTH
+from .inputs import MCEngine, MonteCarloParams, Scenario, Strategy
 from .network import SECONDS_PER_DAY, TWO_POW_32
-from .seizure import Scenario, Strategy, _parts
-
-
-class MCEngine(str, enum.Enum):
-    AUTO = "auto"
-    NUMPY = "numpy"
-    NUMBA = "numba"
-    NUMPY_DAYLOOP = "numpy_dayloop"  #: the plain day-by-day baseline (benchmarks, tests)
-
-
-@dataclass(frozen=True)
-class MonteCarloParams:
-    """Monte Carlo settings.
-
-    n_paths : number of paths; seed : integer seed; btc_drift_per_year : GBM drift mu (decimal/yr, E[P_t] =
-    P0 e^{mu t}); btc_vol_per_year : GBM volatility (decimal/sqrt(yr)); difficulty_growth_per_month : mean
-    growth (None = the scenario's); difficulty_vol_per_month : sd of monthly log growth; price_difficulty_correlation :
-    correlation between an epoch's price return and the next difficulty change; random_release : draw the
-    release day per path (else every path uses the expected-value engine's distribution mean... no: False fixes
-    the release at the median day); engine : :class:`MCEngine`.
-    """
-
-    n_paths: int = 2000
-    seed: int = 0
-    btc_drift_per_year: float = 0.0
-    btc_vol_per_year: float = 0.60
-    difficulty_growth_per_month: float | None = None
-    difficulty_vol_per_month: float = 0.03
-    price_difficulty_correlation: float = 0.5
-    random_release: bool = True
-    engine: MCEngine = MCEngine.AUTO
-
-    def __post_init__(self) -> None:
-        count("n_paths", self.n_paths, minimum=1)
-        count("seed", self.seed, minimum=0)
-        finite("btc_drift_per_year", self.btc_drift_per_year, lo=-5, hi=5)
-        non_negative("btc_vol_per_year", self.btc_vol_per_year)
-        if self.difficulty_growth_per_month is not None:
-            finite("difficulty_growth_per_month", self.difficulty_growth_per_month, lo=-0.99)
-        non_negative("difficulty_vol_per_month", self.difficulty_vol_per_month)
-        finite("price_difficulty_correlation", self.price_difficulty_correlation, lo=-1, hi=1)
-        object.__setattr__(self, "engine", MCEngine(self.engine))
 
 
 @dataclass(frozen=True)
@@ -91,7 +54,7 @@ class MonteCarloResult:
     forfeited: np.ndarray
     params: MonteCarloParams
     engine: str
-    path_days: int  #: n_paths x horizon_days (one day of one price/difficulty path; not per model or strategy)
+    path_days: int  #: paths x horizon_days (one day of one price/difficulty path; not per model or strategy)
     elapsed_s: float  #: seconds in the path engine (inputs and strategy NPVs excluded)
     snapshot_label: str
     capex_usd: tuple[float, ...] = ()  #: capex of each strategy on day 0 [USD]; 0 = nothing to pay back
@@ -144,38 +107,42 @@ class MonteCarloResult:
         return self.path_days / self.elapsed_s if self.elapsed_s > 0 else math.inf
 
 
-def _kernel_inputs(sc: Scenario, prm: MonteCarloParams):
+def _kernel_inputs(sc: Scenario):
+    """Per-model daily coefficients: margin = rev * P / D_shock - var (+ dr, - fixed), per unit [USD].
+
+    The deterministic difficulty trend D_trend[t] / D_trend[0] is folded into ``rev``, so the kernels only carry
+    the random epoch shocks on top of day 0's difficulty.
+    """
     p = _parts(sc)
     H = sc.horizon_days
     proj = sc.projection
     reward = proj.reward_btc_per_block(H)
-    k = 1e12 * SECONDS_PER_DAY * reward / TWO_POW_32  # USD per TH/day = k * P / D
-    dailies = (p.seized_daily,) + p.option_daily
+    trend = proj.difficulty(H)
+    k = 1e12 * SECONDS_PER_DAY * reward / TWO_POW_32 / (trend / trend[0])  # USD per TH/day = k * P / D_shock
     specs = (sc.lot.machine,) + tuple(o.option.machine for o in p.options)
     site = sc.site
     rev, var, dr, fixed = (np.zeros((len(specs), H)) for _ in range(4))
-    c = site.curtailment
-    base_run = np.full(H, site.uptime * (1.0 - c.hours_per_week / 168.0))
     price = site.power_price(H)
-    if c.above_power_price_usd_per_kwh is not None:
-        base_run[price > c.above_power_price_usd_per_kwh] = 0.0
-    for m, (s, d) in enumerate(zip(specs, dailies)):
-        kwh = s.power_w / 1000.0 * 24.0 * base_run
-        rev[m] = s.hashrate_ths * (1.0 - site.pool_fee) * base_run * k
+    run = running_fraction(site, price)
+    for m, s in enumerate(specs):
+        kwh = s.power_w / 1000.0 * 24.0 * run
+        rev[m] = s.hashrate_ths * site.hashrate_efficiency * (1.0 - site.pool_fee) * run * k
         var[m] = kwh * (price * site.pue + site.hosting_usd_per_kwh)
-        dr[m] = s.power_w / 1000.0 * 24.0 * site.uptime * (c.hours_per_week / 168.0) * c.demand_response_credit_usd_per_kwh
-        if c.above_power_price_usd_per_kwh is not None:
-            dr[m][price > c.above_power_price_usd_per_kwh] = 0.0
-        fixed[m] = site.hosting_usd_per_month / (365.25 / 12.0)
-    return p, rev, var, dr, fixed
+        dr[m] = demand_response_credit(s, site, price)
+        fixed[m] = site.hosting_usd_per_month / DAYS_PER_MONTH
+    return p, rev, var, dr, fixed, float(trend[0])
 
 
 def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
                     progress: Callable[[int], None] | None = None) -> MonteCarloResult:
-    """Simulate ``params.n_paths`` paths of the scenario; see :class:`MonteCarloResult`."""
-    prm = params or MonteCarloParams()
-    p, rev, var, dr, fixed = _kernel_inputs(sc, prm)
-    H, n = sc.horizon_days, prm.n_paths
+    """Simulate ``params.paths`` paths (default: ``sc.monte_carlo``); see :class:`MonteCarloResult`."""
+    prm = params or sc.monte_carlo
+    if prm.paths < 1:
+        from ..errors import InvalidInputError
+
+        raise InvalidInputError("Monte Carlo needs paths >= 1")
+    p, rev, var, dr, fixed, d0 = _kernel_inputs(sc)
+    H, n = sc.horizon_days, prm.paths
     lot = sc.lot
     N = lot.units
     # release day per path (H = beyond horizon) and forfeiture
@@ -193,17 +160,18 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     for j, ro in enumerate(p.options):
         start[j + 1] = ro.option.lead_time_days
 
-    mu = prm.btc_drift_per_year
-    sig = prm.btc_vol_per_year
+    growth = sc.projection.btc_price_growth_per_year if prm.btc_drift_per_year is None else prm.btc_drift_per_year
+    mu = math.log1p(growth)  # E[P_t] = P_0 (1 + growth) ** (t / 365), as the deterministic projection
+    sig = prm.btc_volatility_per_year
     dt = 1.0 / 365.0
     ztab = normal_table()
     etab = np.exp((mu - 0.5 * sig * sig) * dt + sig * math.sqrt(dt) * ztab)
-    g = sc.projection.difficulty_growth_per_month if prm.difficulty_growth_per_month is None else prm.difficulty_growth_per_month
-    months_per_epoch = EPOCH_DAYS / (365.25 / 12.0)
-    s_e = prm.difficulty_vol_per_month * math.sqrt(months_per_epoch)
-    g_e = math.log1p(g) * months_per_epoch - 0.5 * s_e * s_e  # E[D] grows at g per month
+    months_per_epoch = EPOCH_DAYS / DAYS_PER_MONTH
+    s_e = prm.difficulty_growth_sd_per_month * math.sqrt(months_per_epoch)
+    g_e = -0.5 * s_e * s_e  # the shocks leave E[D] on the deterministic trend (folded into rev)
     snap = sc.projection.snapshot
-    args = (stream_key(prm.seed, 1), stream_key(prm.seed, 2), ztab, etab, snap.btc_price_usd, snap.difficulty,
+    p0 = float(sc.projection.btc_price_usd(1)[0])
+    args = (stream_key(prm.seed, 1), stream_key(prm.seed, 2), ztab, etab, p0, d0,
             g_e, s_e, prm.price_difficulty_correlation, rev, var, dr, fixed, start, p.disc[:H].copy(),
             sc.site.shutdown_when_unprofitable)
     engine = prm.engine

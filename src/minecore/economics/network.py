@@ -31,10 +31,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import InvalidInputError, SnapshotError
-from ._validate import DAYS_PER_MONTH, as_date, finite, non_negative, positive
+from ..validate import as_date, finite, non_negative, positive
+from .finance import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 HALVING_INTERVAL_BLOCKS = 210_000  #: blocks between subsidy halvings
 INITIAL_SUBSIDY_SAT = 50 * 100_000_000  #: block subsidy at height 0 [sat]
@@ -56,6 +55,8 @@ def subsidy_btc(height: int) -> float:
 
 def subsidy_btc_array(heights: np.ndarray) -> np.ndarray:
     """Vectorised :func:`subsidy_btc` over an integer array of heights [BTC]."""
+    import numpy as np
+
     h = np.asarray(heights, dtype=np.int64)
     halvings = np.minimum(h // HALVING_INTERVAL_BLOCKS, 63)
     out = np.right_shift(np.int64(INITIAL_SUBSIDY_SAT), halvings).astype(np.float64) / 1e8
@@ -334,7 +335,7 @@ class Hashprice:
         return d
 
 
-def hashprice_btc_per_th_day(difficulty: float | np.ndarray, reward_btc_per_block: float | np.ndarray):
+def hashprice_btc_per_th_day(difficulty, reward_btc_per_block):
     """``1e12 * 86400 * reward / (difficulty * 2**32)`` [BTC/(TH/s)/day]; works on arrays."""
     return 1e12 * SECONDS_PER_DAY * reward_btc_per_block / (difficulty * TWO_POW_32)
 
@@ -351,15 +352,17 @@ def hashprice(snapshot: NetworkSnapshot | None = None, **overrides: Any) -> Hash
 # ---------------------------------------------------------------------------------------------- projection
 
 
-def _path(name: str, values: Sequence[float] | np.ndarray, days: int, *, positive_only: bool) -> np.ndarray:
+def _path(name: str, values: Sequence[float], days: int, *, positive_only: bool, offset: int = 0):
+    """Days ``offset .. offset + days - 1`` of a daily path (its last value held)."""
+    import numpy as np
+
     arr = np.asarray(values, dtype=np.float64).ravel()
     if arr.size == 0:
         raise InvalidInputError(f"{name} path is empty")
     if not np.all(np.isfinite(arr)) or (np.any(arr <= 0) if positive_only else np.any(arr < 0)):
         raise InvalidInputError(f"{name} path must be finite and {'> 0' if positive_only else '>= 0'}")
-    if arr.size >= days:
-        return arr[:days].copy()
-    return np.concatenate([arr, np.full(days - arr.size, arr[-1])])  # hold the last value
+    idx = np.minimum(np.arange(offset, offset + days), arr.size - 1)  # hold the last value
+    return arr[idx]
 
 
 @dataclass(frozen=True)
@@ -368,17 +371,22 @@ class NetworkProjection:
 
     Parameters
     ----------
-    snapshot : starting point (day 0)
+    snapshot : the dated network state the projection starts from
     difficulty_growth_per_month : decimal growth per month (0.03 = +3 %/month), compounded daily
-    difficulty_path : optional explicit daily difficulty path (overrides the growth rate; last value held)
-    fees_btc_per_block_path : optional daily fee path [BTC/block] (else the snapshot's flat figure)
+    difficulty_path : optional explicit daily difficulty path from the snapshot date (last value held)
+    fees_btc_per_block_path : optional daily fee path [BTC/block] from the snapshot date
     btc_price_growth_per_year : decimal drift of the deterministic BTC price (0 = flat)
-    btc_price_path_usd : optional daily BTC price path [USD]
+    btc_price_path_usd : optional daily BTC price path [USD] from the snapshot date
+    start_date : day 0 of the arrays returned (None: the snapshot date). A later date moves everything forward:
+        difficulty and price have grown at their trends, the block height (hence the halving) has advanced.
 
     >>> p = NetworkProjection(default_snapshot(), difficulty_growth_per_month=0.02)
     >>> d = p.difficulty(62)
     >>> round(float(d[0]) / 1e12, 2), round(float(d[61] / d[0]), 4)   # 61 days ~ 2.004 months
     (152.0, 1.0405)
+    >>> later = p.starting("2026-11-25")                            # 365 days after the snapshot
+    >>> round(float(later.difficulty(1)[0] / d[0]), 3)               # 1.02 ** (365 / 30.4375)
+    1.268
     """
 
     snapshot: NetworkSnapshot = field(default_factory=default_snapshot)
@@ -387,48 +395,97 @@ class NetworkProjection:
     fees_btc_per_block_path: tuple[float, ...] | None = None
     btc_price_growth_per_year: float = 0.0
     btc_price_path_usd: tuple[float, ...] | None = None
+    start_date: _dt.date | None = None
 
     def __post_init__(self) -> None:
-        finite("difficulty_growth_per_month", self.difficulty_growth_per_month, lo=-0.99)
-        finite("btc_price_growth_per_year", self.btc_price_growth_per_year, lo=-0.99)
+        finite("difficulty_growth_per_month", self.difficulty_growth_per_month, lo=-0.5, hi=1.0)
+        finite("btc_price_growth_per_year", self.btc_price_growth_per_year, lo=-0.99, hi=10.0)
         for name in ("difficulty_path", "fees_btc_per_block_path", "btc_price_path_usd"):
             v = getattr(self, name)
             if v is not None:
+                import numpy as np
+
                 object.__setattr__(self, name, tuple(float(x) for x in np.asarray(v, dtype=float).ravel()))
                 _path(name, getattr(self, name), 1, positive_only=name != "fees_btc_per_block_path")
+        if self.start_date is not None:
+            day0 = as_date("start_date", self.start_date)
+            if day0 < self.snapshot.date:
+                raise InvalidInputError(f"projection start {day0} is before the snapshot date {self.snapshot.date}")
+            object.__setattr__(self, "start_date", day0)
 
-    def difficulty(self, days: int, start_day: int = 0) -> np.ndarray:
+    @property
+    def offset_days(self) -> int:
+        """Days from the snapshot date to day 0 of the projection."""
+        return 0 if self.start_date is None else (self.start_date - self.snapshot.date).days
+
+    @property
+    def day0(self) -> _dt.date:
+        """The date of day 0."""
+        return self.start_date or self.snapshot.date
+
+    def starting(self, day0: _dt.date | str) -> "NetworkProjection":
+        """The same projection with day 0 on ``day0`` (on or after the snapshot date)."""
+        return dataclasses.replace(self, start_date=as_date("start_date", day0))
+
+    def difficulty(self, days: int, start_day: int = 0):
         """Difficulty for days ``start_day .. start_day+days-1`` (``start_day`` may be negative: back-projection)."""
-        if self.difficulty_path is not None and start_day >= 0:
-            return _path("difficulty_path", self.difficulty_path, start_day + days, positive_only=True)[start_day:]
-        t = np.arange(start_day, start_day + days, dtype=np.float64)
+        import numpy as np
+
+        first = start_day + self.offset_days
+        if self.difficulty_path is not None and first >= 0:
+            return _path("difficulty_path", self.difficulty_path, days, positive_only=True, offset=first)
+        t = np.arange(first, first + days, dtype=np.float64)
         return self.snapshot.difficulty * (1.0 + self.difficulty_growth_per_month) ** (t / DAYS_PER_MONTH)
 
-    def fees_btc_per_block(self, days: int) -> np.ndarray:
+    def fees_btc_per_block(self, days: int):
+        import numpy as np
+
         if self.fees_btc_per_block_path is not None:
-            return _path("fees_btc_per_block_path", self.fees_btc_per_block_path, days, positive_only=False)
+            return _path("fees_btc_per_block_path", self.fees_btc_per_block_path, days, positive_only=False,
+                         offset=self.offset_days)
         return np.full(days, self.snapshot.fees_btc_per_block)
 
-    def btc_price_usd(self, days: int) -> np.ndarray:
-        if self.btc_price_path_usd is not None:
-            return _path("btc_price_path_usd", self.btc_price_path_usd, days, positive_only=True)
-        t = np.arange(days, dtype=np.float64)
-        return self.snapshot.btc_price_usd * (1.0 + self.btc_price_growth_per_year) ** (t / 365.0)
+    def btc_price_usd(self, days: int):
+        import numpy as np
 
-    def subsidy_btc(self, days: int) -> np.ndarray:
+        if self.btc_price_path_usd is not None:
+            return _path("btc_price_path_usd", self.btc_price_path_usd, days, positive_only=True,
+                         offset=self.offset_days)
+        t = np.arange(self.offset_days, self.offset_days + days, dtype=np.float64)
+        return self.snapshot.btc_price_usd * (1.0 + self.btc_price_growth_per_year) ** (t / DAYS_PER_YEAR)
+
+    def block_height(self, day: int = 0) -> int:
+        """Expected block height on day ``day`` of the projection (block time from the snapshot)."""
+        t = day + self.offset_days
+        return self.snapshot.block_height + int(t * SECONDS_PER_DAY // self.snapshot.block_time_s)
+
+    def subsidy_btc(self, days: int):
         """Subsidy [BTC/block] on each day, stepping down at the halving heights (block time from the snapshot)."""
-        t = np.arange(days, dtype=np.float64)
+        import numpy as np
+
+        t = np.arange(self.offset_days, self.offset_days + days, dtype=np.float64)
         heights = self.snapshot.block_height + np.floor(t * SECONDS_PER_DAY / self.snapshot.block_time_s)
         return subsidy_btc_array(heights.astype(np.int64))
 
-    def reward_btc_per_block(self, days: int) -> np.ndarray:
+    def halvings(self, count: int = 2) -> tuple[Halving, ...]:
+        """The next ``count`` halvings after day 0, with ``days_from_snapshot`` counted from day 0."""
+        height0 = self.block_height(0)
+        nxt = (height0 // HALVING_INTERVAL_BLOCKS + 1) * HALVING_INTERVAL_BLOCKS
+        out = []
+        for k in range(count):
+            height = nxt + k * HALVING_INTERVAL_BLOCKS
+            days = (height - height0) * self.snapshot.block_time_s / SECONDS_PER_DAY
+            out.append(Halving(height, self.day0 + _dt.timedelta(days=round(days)), days, subsidy_btc(height)))
+        return tuple(out)
+
+    def reward_btc_per_block(self, days: int):
         return self.subsidy_btc(days) + self.fees_btc_per_block(days)
 
-    def hashprice_btc_per_th_day(self, days: int) -> np.ndarray:
+    def hashprice_btc_per_th_day(self, days: int):
         """Daily BTC hashprice [BTC/(TH/s)/day] over ``days`` days."""
         return hashprice_btc_per_th_day(self.difficulty(days), self.reward_btc_per_block(days))
 
-    def hashprice_usd_per_th_day(self, days: int) -> np.ndarray:
+    def hashprice_usd_per_th_day(self, days: int):
         """Daily USD hashprice [USD/(TH/s)/day] over ``days`` days."""
         return self.hashprice_btc_per_th_day(days) * self.btc_price_usd(days)
 

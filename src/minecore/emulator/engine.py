@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import validate as V
 from ..header import BlockHeader, DIFF1_TARGET, difficulty_to_target
 from ..stratum import StratumJob, sha256d
 from .jobs import synthetic_job
@@ -54,6 +55,13 @@ CALL_SECONDS_MIN, CALL_SECONDS_MAX = 0.04, 0.25
 MIN_CALL_HASHES = 1 << 20
 MIN_CALLS, MAX_CALLS = 8, 64
 MIN_WINDOW_NONCES = 256
+#: longest wall-clock budget ``emulate(seconds=...)`` accepts [s]: one day.  A CPU emulation gains nothing from
+#: longer runs (the Poisson error of the share count falls as 1/sqrt(shares), and ``hashes=`` exists for
+#: reproducible long runs); the bound also keeps the progress total (milliseconds) a sane integer.
+MAX_SECONDS = 86400.0
+#: seeds are used as text (``random.Random(f"...:{seed}")``), so negative seeds are allowed; the bound only
+#: keeps them to 64 bits like every other seed in minecore
+MAX_SEED = 2**64 - 1
 _U32 = struct.Struct("<I")
 
 
@@ -294,16 +302,6 @@ def _extract_bits(value: int, mask: int) -> int:
     return out
 
 
-def _check_number(value, what: str, *, positive: bool = True, allow_none: bool = False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise EmulatorError(f"{what} must be a finite number, got {value!r}")
-    if positive and not value > 0:
-        raise EmulatorError(f"{what} must be positive, got {value!r}")
-    return value
-
-
 def _pow2_floor(x: float) -> int:
     return 1 << max(0, int(math.floor(math.log2(x)))) if x >= 1 else 1
 
@@ -378,46 +376,54 @@ def emulate(
     Parameters
     ----------
     model : str or MinerModel — catalog name (forgiving lookup) or model record
-    seconds : float — wall-clock hashing budget [s] (ignored when ``hashes`` is given)
-    difficulty : float or None — pool share difficulty; None picks a power of two that
-        should give about 200 shares in the budget (fractional difficulties are allowed:
+    seconds : float — wall-clock hashing budget [s]: finite, > 0 and at most :data:`MAX_SECONDS`
+        (86400, one day); ignored when ``hashes`` is given
+    difficulty : float or None — pool share difficulty, finite and > 0; None picks a power of two
+        that should give about 200 shares in the budget (fractional difficulties are allowed:
         a CPU is ~10^5 times slower than one chip)
     profile, clock_mhz, ambient_c [°C], failed_boards — operating point, passed to
-        :meth:`ChipLevelModel.operating_point`
+        :meth:`ChipLevelModel.operating_point` (``ambient_c`` must be finite)
     backend : name, Backend or None (best available, ``MINECORE_BACKEND`` honoured)
     seed : int — picks the synthetic job, extranonce2, core order and window offsets
+        (any integer with ``|seed| <= 2**64 - 1``)
     job : StratumJob or None — hash this pool job instead of a synthetic one
     progress : callable or None — called with increments: milliseconds of budget when
         ``seconds`` bounds the run, hashes when ``hashes`` does
-    hashes : int or None — hash this many headers (rounded up to whole version blocks;
+    hashes : int or None — hash this many headers, >= 1 (rounded up to whole version blocks;
         reproducible), instead of ``seconds``
     threads : int or None — backend threads (None: every core)
-    window_nonces : int or None — nonces per chip per round (one backend call each); None
+    window_nonces : int or None — nonces per chip per round, >= 1 (one backend call each); None
         sizes calls to 40–250 ms (with ``hashes`` given: from ``hashes`` alone, so the run is
         reproducible: 8 to 64 calls of at least 2^20 hashes where the budget allows). Small
         windows sample more chips but pay the backend's per-call cost more often
 
+    Numbers must be real numbers (never numeric strings or bools) and never NaN or ±inf; integral
+    floats (``1024.0``) are accepted where an integer is expected.
+
     Returns
     -------
     EmulationResult
+
+    Raises
+    ------
+    EmulatorError
+        a bad budget, difficulty, ambient, seed, window or job; the hardware layer's typed errors
+        (unknown model, no chip data, bad profile, clock or failed boards) pass through
     """
     from ..backends.registry import resolve
     from ..scanning import resolve_threads
 
     t_start = time.perf_counter()
     if hashes is None:
-        _check_number(seconds, "seconds")
+        seconds = V.positive("seconds", seconds, hi=MAX_SECONDS, err=EmulatorError)
     else:
-        if isinstance(hashes, bool) or not isinstance(hashes, int) or hashes < 1:
-            raise EmulatorError(f"hashes must be a positive integer, got {hashes!r}")
-    _check_number(difficulty, "difficulty", allow_none=True)
-    _check_number(ambient_c, "ambient_c", positive=False)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise EmulatorError(f"seed must be an integer, got {seed!r}")
-    if window_nonces is not None and (
-        isinstance(window_nonces, bool) or not isinstance(window_nonces, int) or window_nonces < 1
-    ):
-        raise EmulatorError(f"window_nonces must be a positive integer, got {window_nonces!r}")
+        hashes = V.count("hashes", hashes, minimum=1, err=EmulatorError)
+    if difficulty is not None:
+        difficulty = V.positive("difficulty", difficulty, err=EmulatorError)
+    ambient_c = V.finite("ambient_c", ambient_c, err=EmulatorError)
+    seed = V.count("seed", seed, minimum=-MAX_SEED, maximum=MAX_SEED, err=EmulatorError)
+    if window_nonces is not None:
+        window_nonces = V.count("window_nonces", window_nonces, minimum=1, err=EmulatorError)
     if job is not None and not isinstance(job, StratumJob):
         raise EmulatorError(f"job must be a minecore.stratum.StratumJob, not {type(job).__name__}")
 

@@ -17,9 +17,11 @@ with ``numpy.random.default_rng(seed)``: one seed, one history.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .. import validate as V
 from ..errors import MinecoreError
 from .machine import EmulatorError
 from .stats import PoissonTest, hit_probability, poisson_test
@@ -32,9 +34,11 @@ class FleetMember:
     """Machines of one model in a fleet.
 
     key, name : str — catalog key and display name
-    units : int — machines
-    hashrate_ths : float — hashrate of one machine at its operating point [TH/s]
-    power_w : float | None — wall power of one machine [W]
+    units : int — machines, >= 0
+    hashrate_ths : float — hashrate of one machine at its operating point [TH/s], finite and >= 0
+    power_w : float | None — wall power of one machine [W], finite and >= 0 when given
+
+    Bad figures (numeric strings, NaN, ±inf, negatives) raise :class:`EmulatorError`.
     """
 
     key: str
@@ -44,11 +48,13 @@ class FleetMember:
     power_w: float | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.units, bool) or not isinstance(self.units, int) or self.units < 0:
-            raise EmulatorError(f"{self.name}: units must be a non-negative integer, got {self.units!r}")
-        if isinstance(self.hashrate_ths, bool) or not isinstance(self.hashrate_ths, (int, float)) \
-                or not self.hashrate_ths >= 0 or self.hashrate_ths == float("inf"):
-            raise EmulatorError(f"{self.name}: hashrate_ths must be a finite number >= 0, got {self.hashrate_ths!r}")
+        who = self.name
+        object.__setattr__(self, "units", V.count(f"{who}: units", self.units, minimum=0, err=EmulatorError))
+        object.__setattr__(
+            self, "hashrate_ths", V.non_negative(f"{who}: hashrate_ths", self.hashrate_ths, err=EmulatorError)
+        )
+        if self.power_w is not None:
+            object.__setattr__(self, "power_w", V.non_negative(f"{who}: power_w", self.power_w, err=EmulatorError))
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,9 +135,11 @@ class FleetSimulation:
 
 def _member(model, units: int, profile, clock_mhz, ambient_c, failed_boards) -> FleetMember:
     """Resolve a model (name or MinerModel) at an operating point; nameplate when it has no chip data."""
-    from ..hardware import ChipLevelModel, get_model
+    from ..hardware import ChipLevelModel, MinerModel, get_model
 
     record = get_model(model) if isinstance(model, str) else model
+    if not isinstance(record, MinerModel):
+        raise EmulatorError(f"a fleet model must be a catalog name or MinerModel, got {model!r}")
     try:
         op = ChipLevelModel.for_model(record).operating_point(
             profile=profile, clock_mhz=clock_mhz, ambient_c=ambient_c, failed_boards=failed_boards
@@ -145,6 +153,23 @@ def _member(model, units: int, profile, clock_mhz, ambient_c, failed_boards) -> 
             raise EmulatorError(f"{record.name}: no hashrate is known, so it cannot be simulated") from None
         hashrate, power = float(record.hashrate_ths), record.power_w
     return FleetMember(record.key, record.name, units, hashrate, power)
+
+
+def _per_day(name: str, value: object, days: int) -> list[float]:
+    """One positive finite number, or one per day (``days`` of them), as a list of ``days`` floats."""
+    if getattr(value, "ndim", None) == 0:  # a 0-d numpy array
+        value = value.item()  # type: ignore[union-attr]
+    if isinstance(value, numbers.Real) or isinstance(value, (str, bytes)):
+        return [V.positive(name, value, err=EmulatorError)] * days
+    try:
+        values = list(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise EmulatorError(f"{name} must be a number or one number per day, got {value!r}") from None
+    if len(values) == 1:
+        values = values * days
+    if len(values) != days:
+        raise EmulatorError(f"{name} must be one number or one per day ({days}), got {len(values)} values")
+    return [V.positive(f"{name}[{i}]", v, err=EmulatorError) for i, v in enumerate(values)]
 
 
 def simulate_fleet(
@@ -167,11 +192,15 @@ def simulate_fleet(
     fleet : ``{model: units}``, ``[(model, units), ...]`` or ``[FleetMember, ...]``;
         a model is a catalog name or MinerModel (resolved at the operating point given
         by profile/clock_mhz/ambient_c/failed_boards)
-    days : int — days simulated
-    network_difficulty : float or one per day — network difficulty
-    share_difficulty : float — pool share difficulty
+    days : int — days simulated, >= 1
+    network_difficulty : float or one per day — network difficulty, finite and > 0
+    share_difficulty : float — pool share difficulty, finite and > 0
     uptime : float — fraction of each day the machines hash, in [0, 1]
-    seed : int — numpy Generator seed
+    seed : int — numpy Generator seed, in [0, 2**64)
+
+    Numbers must be real numbers (never numeric strings, NaN or ±inf), else :class:`EmulatorError`;
+    ``clock_mhz``, ``ambient_c`` and ``failed_boards`` are checked here too, even for members that fall
+    back to their nameplate.
 
     Returns
     -------
@@ -179,19 +208,16 @@ def simulate_fleet(
     """
     import numpy as np
 
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise EmulatorError(f"days must be a positive integer, got {days!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise EmulatorError(f"seed must be a non-negative integer, got {seed!r}")
-    if isinstance(uptime, bool) or not isinstance(uptime, (int, float)) or not 0 <= uptime <= 1:
-        raise EmulatorError(f"uptime must be in [0, 1], got {uptime!r}")
-    try:
-        p_share = hit_probability(share_difficulty)
-        net = np.broadcast_to(np.asarray(network_difficulty, dtype=float), (days,)).copy()
-    except (ValueError, TypeError) as exc:
-        raise EmulatorError(f"bad difficulty: {exc}") from None
-    if not np.all(np.isfinite(net)) or not np.all(net > 0):
-        raise EmulatorError("network_difficulty must be positive and finite")
+    days = V.count("days", days, minimum=1, err=EmulatorError)
+    seed = V.seed("seed", seed, err=EmulatorError)
+    uptime = V.fraction("uptime", uptime, err=EmulatorError)
+    share_difficulty = V.positive("share_difficulty", share_difficulty, err=EmulatorError)
+    ambient_c = V.finite("ambient_c", ambient_c, err=EmulatorError)
+    if clock_mhz is not None:
+        clock_mhz = V.positive("clock_mhz", clock_mhz, err=EmulatorError)
+    failed_boards = V.count("failed_boards", failed_boards, minimum=0, err=EmulatorError)
+    net = np.array(_per_day("network_difficulty", network_difficulty, days), dtype=float)
+    p_share = hit_probability(share_difficulty)
     p_block = np.array([hit_probability(float(d)) for d in net])
 
     items = fleet.items() if isinstance(fleet, Mapping) else fleet
@@ -204,8 +230,7 @@ def simulate_fleet(
             model, units = item
         except (TypeError, ValueError):
             raise EmulatorError(f"fleet entries must be (model, units) pairs or FleetMember, got {item!r}") from None
-        if isinstance(units, bool) or not isinstance(units, int) or units < 0:
-            raise EmulatorError(f"units must be a non-negative integer, got {units!r}")
+        units = V.count("units", units, minimum=0, err=EmulatorError)
         members.append(_member(model, units, profile, clock_mhz, ambient_c, failed_boards))
     if not members:
         raise EmulatorError("the fleet is empty")

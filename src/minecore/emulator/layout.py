@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InvalidInputError
+from .. import validate as V
 from ..errors import LayoutError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 CHIP_ADDRESS_SHIFT = 17
@@ -31,12 +31,6 @@ CORE_SHIFT = 25
 """Lowest nonce bit of the big-core id (bits 25–31)."""
 MAX_CHIPS_PER_CHAIN = 256
 MAX_CORE_SLOTS = 128
-
-
-def _positive_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise LayoutError(f"{what} must be a positive integer, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,10 @@ class ChipLayout:
     chips_per_chain : int — chips on each chain (≤ 256)
     big_cores : int — nonce-range engines per chip
     small_cores : int — hashing pipelines per chip (one hash per clock each)
-    ticket_difficulty : float — the chip's result filter (256 on BM13xx)
+    ticket_difficulty : float — the chip's result filter (256 on BM13xx), finite and > 0
+
+    Counts must be integers >= 1 (integral floats are stored as ints); anything else raises
+    :class:`LayoutError`.
     """
 
     chip_name: str
@@ -75,16 +72,15 @@ class ChipLayout:
     ticket_difficulty: float = 256.0
 
     def __post_init__(self) -> None:
-        _positive_int(self.chains, "chains")
-        _positive_int(self.chips_per_chain, "chips_per_chain")
-        _positive_int(self.big_cores, "big_cores")
-        _positive_int(self.small_cores, "small_cores")
+        for name in ("chains", "chips_per_chain", "big_cores", "small_cores"):
+            object.__setattr__(self, name, V.count(name, getattr(self, name), minimum=1, err=LayoutError))
         if self.chips_per_chain > MAX_CHIPS_PER_CHAIN:
             raise LayoutError(
                 f"{self.chips_per_chain} chips on one chain cannot be addressed by 8 nonce bits (max 256)"
             )
-        if not self.ticket_difficulty > 0:
-            raise LayoutError(f"ticket_difficulty must be positive, got {self.ticket_difficulty!r}")
+        object.__setattr__(
+            self, "ticket_difficulty", V.positive("ticket_difficulty", self.ticket_difficulty, err=LayoutError)
+        )
 
     # ------------------------------------------------------------------ sizes
 
@@ -121,11 +117,12 @@ class ChipLayout:
     # ------------------------------------------------------------------ mapping
 
     def core_range(self, chip: int, core: int) -> tuple[int, int]:
-        """``(nonce_start, count)`` that big core ``core`` of chip ``chip`` (on any chain) owns."""
-        if not 0 <= chip < self.chips_per_chain:
-            raise LayoutError(f"chip must be in [0, {self.chips_per_chain}), got {chip}")
-        if not 0 <= core < self.core_slots:
-            raise LayoutError(f"core must be in [0, {self.core_slots}), got {core}")
+        """``(nonce_start, count)`` that big core ``core`` of chip ``chip`` (on any chain) owns.
+
+        ``chip`` must be in ``[0, chips_per_chain)`` and ``core`` in ``[0, core_slots)`` (:class:`LayoutError`).
+        """
+        chip = V.count("chip", chip, maximum=self.chips_per_chain - 1, err=LayoutError)
+        core = V.count("core", core, maximum=self.core_slots - 1, err=LayoutError)
         start = (core << CORE_SHIFT) | ((chip * self.address_interval) << CHIP_ADDRESS_SHIFT)
         return start, self.core_span_nonces
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import InvalidInputError
 from .layout import MAX_CHIPS_PER_CHAIN, ChipLayout
 from ..errors import EmulatorError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
@@ -67,13 +66,17 @@ def resolve_machine(
 ) -> Machine:
     """Look ``model`` up (name or MinerModel), build its chip layout and operating point.
 
-    The hardware layer's typed errors pass through: unknown model, no chip-level
-    data (``ChipDataUnavailableError``), bad profile, clock out of range.
+    The hardware layer validates the operating point (:mod:`minecore.validate`: real numbers only, never
+    NaN, ±inf or numeric strings) and its typed errors pass through: unknown model, no chip-level data
+    (``ChipDataUnavailableError``), bad profile, clock out of range, bad ambient or failed-board count.
     """
     from ..hardware.chip_model import ChipLevelModel
+    from ..hardware.models import MinerModel
 
     if isinstance(model, str):
         model = _get_model(model)
+    if not isinstance(model, MinerModel):
+        raise EmulatorError(f"model must be a catalog name or MinerModel, got {model!r}")
     chip_model = ChipLevelModel.for_model(model)  # ChipDataUnavailableError when no chip data
     chip = chip_model.chip
     op = chip_model.operating_point(
@@ -97,8 +100,8 @@ def resolve_machine(
         efficiency_j_per_th=float(op.efficiency_j_per_th) if op.efficiency_j_per_th is not None else float("nan"),
         throttled=op.throttled,
         shutdown=shutdown,
-        ambient_c=float(ambient_c),
-        failed_boards=failed_boards,
+        ambient_c=float(op.ambient_c),
+        failed_boards=chip_model.boards - op.active_boards,  # validated int (``2.0`` arrives as 2)
     )
     layout = ChipLayout(
         chip_name=chip.name,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .. import validate as V
+from ..errors import EmulatorError
 from ..header import difficulty_to_target
 
 _EPS = 1e-15
@@ -124,21 +126,20 @@ class PoissonTest:
 def poisson_test(observed: int, expected: float) -> PoissonTest:
     """Two-sided exact Poisson test of ``observed`` events against mean ``expected``.
 
-    Uses the doubled smaller tail (the "central" method), capped at 1.
+    Uses the doubled smaller tail (the "central" method), capped at 1.  ``observed`` must be an integer
+    >= 0 and ``expected`` a finite number >= 0, else :class:`~minecore.errors.EmulatorError` (a ``ValueError``).
 
     >>> round(poisson_test(10, 10.0).p_value, 6)
     1.0
     >>> round(poisson_test(0, 5.0).p_value, 6)  # 2 × e^-5
     0.013476
     """
-    if isinstance(observed, bool) or not isinstance(observed, int) or observed < 0:
-        raise ValueError(f"observed must be a non-negative integer, got {observed!r}")
-    if not expected >= 0 or math.isinf(expected):
-        raise ValueError(f"expected must be a finite non-negative number, got {expected!r}")
+    observed = V.count("observed", observed, minimum=0, err=EmulatorError)
+    expected = V.non_negative("expected", expected, err=EmulatorError)
     if expected == 0:
         return PoissonTest(observed, 0.0, 1.0 if observed == 0 else 0.0)
     tail = min(poisson_cdf(observed, expected), poisson_sf(observed, expected))
-    return PoissonTest(observed, float(expected), min(1.0, 2.0 * tail))
+    return PoissonTest(observed, expected, min(1.0, 2.0 * tail))
 
 
 __all__ = [

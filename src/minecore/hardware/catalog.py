@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import os
 import re
 import tomllib
@@ -33,6 +32,7 @@ from dataclasses import replace
 from importlib import resources
 from typing import Any
 
+from minecore import validate as V
 from minecore.errors import CatalogError, InvalidInputError, UnknownModelError
 from minecore.hardware.models import FIGURE_FIELDS, Cooling, MinerModel
 
@@ -54,6 +54,9 @@ _STR_FIELDS = {
     "key", "maker", "name", "release", "cooling", "chip", "assembly_country", "assembly_note",
     "maker_country", "price_date", "price_source", "notes",
 }
+#: free-text fields may be long; every other string field is a name or a code (at most 200 characters)
+_LONG_TEXT_FIELDS = {"assembly_note", "notes", "price_source"}
+_LONG_TEXT_MAX = 10_000
 _POS_FLOAT_FIELDS = {"hashrate_ths", "power_w", "efficiency_j_per_th"}
 _NONNEG_FLOAT_FIELDS = {"price_usd"}
 _POS_INT_FIELDS = {"chips_per_board", "boards", "chips_in_system"}
@@ -152,8 +155,7 @@ class Catalog:
 
         Raises :class:`UnknownModelError` with "did you mean …" suggestions.
         """
-        if not isinstance(name, str) or not name.strip():
-            raise UnknownModelError(f"model name must be a non-empty string, got {name!r}")
+        name = V.text("model name", name, err=UnknownModelError)
         keys = self._index.get(normalize_name(name), set())
         if len(keys) == 1:
             return self._models[next(iter(keys))]
@@ -190,6 +192,7 @@ class Catalog:
         (``restricted=True``: China-headquartered makers; ``False``: everyone else)."""
         out = list(self._models.values())
         if maker is not None:
+            maker = V.text("maker", maker)
             wanted = normalize_name(maker)
             makers = {normalize_name(m): m for m in self.makers()}
             if wanted not in makers:
@@ -213,13 +216,17 @@ class _Ctx:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def fail(self, model: str | None, field: str | None, problem: str) -> CatalogError:
+    def where(self, model: str | None, field: str | None) -> str:
+        """``path: model 'X': field 'f'`` (the parts that are known)."""
         where = self.path
         if model is not None:
             where += f": model {model!r}"
         if field is not None:
             where += f": field {field!r}"
-        return CatalogError(f"{where}: {problem}")
+        return where
+
+    def fail(self, model: str | None, field: str | None, problem: str) -> CatalogError:
+        return CatalogError(f"{self.where(model, field)}: {problem}")
 
 
 def _unit_hint(field: str) -> str | None:
@@ -248,13 +255,19 @@ def _read_toml(path: str, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _check_value(ctx: _Ctx, label: str, field: str, value: Any) -> Any:
+    """One field of one entry, checked and cleaned; :class:`CatalogError` names the file, model and field.
+
+    Strings and numbers go through :mod:`minecore.validate` (so a figure written as a string, ``nan`` or
+    ``inf`` is rejected with the same wording as everywhere else), named ``path: model 'X': field 'f':``.
+    """
+
     def bad(problem: str) -> CatalogError:
         return ctx.fail(label, field, problem)
 
+    name = f"{ctx.where(label, field)}:"  # validate's messages read "<name> must be ..."
     if field in _STR_FIELDS:
-        if not isinstance(value, str) or not value.strip():
-            raise bad(f"must be a non-empty string, got {value!r}")
-        value = value.strip()
+        max_len = _LONG_TEXT_MAX if field in _LONG_TEXT_FIELDS else 200
+        value = V.text(name, value, max_len=max_len, err=CatalogError)
         if field == "cooling":
             allowed = [c.value for c in Cooling]
             if value.lower() not in allowed:
@@ -263,24 +276,12 @@ def _check_value(ctx: _Ctx, label: str, field: str, value: Any) -> Any:
         if field == "release" and not _RELEASE_RE.match(value):
             raise bad(f"must look like YYYY, YYYY-MM or YYYY-Qn, got {value!r}")
         return value
-    if field in _POS_FLOAT_FIELDS or field in _NONNEG_FLOAT_FIELDS:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad(f"must be a number, got {value!r}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise bad(f"must be finite, got {value!r}")
-        if field in _POS_FLOAT_FIELDS and value <= 0:
-            kind = "negative" if value < 0 else "zero"
-            raise bad(f"{kind} value {value:g} is not allowed (must be > 0)")
-        if value < 0:
-            raise bad(f"negative value {value:g} is not allowed")
-        return value
+    if field in _POS_FLOAT_FIELDS:
+        return V.positive(name, value, err=CatalogError)
+    if field in _NONNEG_FLOAT_FIELDS:
+        return V.non_negative(name, value, err=CatalogError)
     if field in _POS_INT_FIELDS:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise bad(f"must be a whole number, got {value!r}")
-        if value <= 0:
-            raise bad(f"must be > 0, got {value}")
-        return value
+        return V.count(name, value, minimum=1, err=CatalogError)
     if field in _BOOL_FIELDS:
         if not isinstance(value, bool):
             raise bad(f"must be true or false, got {value!r}")
@@ -524,6 +525,8 @@ def load_catalog(extra_path: str | os.PathLike[str] | None = None) -> Catalog:
 
     Raises :class:`CatalogError` naming file, model and field for any problem in the file.
     """
+    if extra_path is not None and not isinstance(extra_path, (str, os.PathLike)):
+        raise CatalogError(f"catalog path must be a file path, got {extra_path!r}")
     models: dict[str, MinerModel] = {}
     _apply_file(models, _builtin_path(), origin_label="built-in")
     origin = "built-in"

@@ -36,10 +36,10 @@ How the numbers are made (every constant below names its source):
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import asdict, dataclass
 
-from minecore.errors import InvalidInputError, MinecoreError
+from minecore import validate as V
+from minecore.errors import InvalidInputError
 from minecore.hardware.chips import CHIPS, ChipSpec
 from minecore.hardware.models import MinerModel
 from ..errors import ChipDataUnavailableError  # noqa: F401  (defined in minecore.errors, re-exported here)
@@ -121,12 +121,6 @@ class OperatingPoint:
         return asdict(self)
 
 
-def _finite(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidInputError(f"{what} must be a finite number, got {value!r}")
-    return float(value)
-
-
 class ChipLevelModel:
     """Chip-level model of one :class:`MinerModel` (see the module docstring for the physics).
 
@@ -146,9 +140,7 @@ class ChipLevelModel:
                 f"{model.name}: no chip-level model: nameplate {' and '.join(missing)} not in the sources; "
                 f"set them in a catalog TOML file (--catalog PATH)"
             )
-        static_fraction = _finite(static_fraction, "static_fraction")
-        if not 0.0 <= static_fraction < 1.0:
-            raise InvalidInputError(f"static_fraction must be in [0, 1), got {static_fraction}")
+        static_fraction = V.finite("static_fraction", static_fraction, lo=0.0, hi=1.0, hi_open=True)
         self.model = model
         self.chip = chip
         self.chips_per_board: int = model.chips_per_board
@@ -250,16 +242,16 @@ class ChipLevelModel:
         failed_boards: int = 0,
     ) -> OperatingPoint:
         """The machine at a profile (or an explicit clock, which wins), an ambient
-        temperature [°C] and a number of failed hashboards."""
-        ambient_c = _finite(ambient_c, "ambient_c")
-        if isinstance(failed_boards, bool) or not isinstance(failed_boards, int):
-            raise InvalidInputError(f"failed_boards must be a whole number, got {failed_boards!r}")
-        if not 0 <= failed_boards <= self.boards:
-            raise InvalidInputError(
-                f"failed_boards must be between 0 and {self.boards} for {self.model.name}, got {failed_boards}"
-            )
+        temperature [°C] and a number of failed hashboards.
+
+        ``ambient_c`` and ``clock_mhz`` must be finite real numbers (no NaN, ±inf or numeric strings),
+        ``clock_mhz`` inside the chip's clock range, ``failed_boards`` an integer in ``[0, boards]``;
+        anything else raises :class:`~minecore.errors.InvalidInputError`.
+        """
+        ambient_c = V.finite("ambient_c", ambient_c)
+        failed_boards = V.count(f"failed_boards for {self.model.name}", failed_boards, minimum=0, maximum=self.boards)
         if clock_mhz is not None:
-            clock = _finite(clock_mhz, "clock_mhz")
+            clock = V.finite("clock_mhz", clock_mhz)
             lo, hi = self.clock_range_mhz
             if not lo <= clock <= hi:
                 raise InvalidInputError(
@@ -309,7 +301,9 @@ class ChipLevelModel:
             grid = {round(lo + (hi - lo) * i / 8, 3) for i in range(9)}
             clocks = sorted(grid | set(named))
         else:
-            clocks = sorted(_finite(c, "clock_mhz") for c in clocks_mhz)
+            if isinstance(clocks_mhz, (str, bytes)) or not hasattr(clocks_mhz, "__iter__"):
+                raise InvalidInputError(f"clocks_mhz must be a list of clocks [MHz], got {clocks_mhz!r}")
+            clocks = sorted(V.finite("clock_mhz", c) for c in clocks_mhz)
             if not clocks:
                 raise InvalidInputError("tuning_curve needs at least one clock")
         out = []

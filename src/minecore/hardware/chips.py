@@ -18,7 +18,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from minecore.errors import InvalidInputError
+from minecore import validate as V
 from ..errors import UnknownChipError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 __all__ = ["ChipSpec", "CHIPS", "get_chip", "UnknownChipError", "ESP_MINER", "ACS_PRESETS"]
@@ -159,8 +159,7 @@ def get_chip(name: str) -> ChipSpec:
 
     Raises :class:`UnknownChipError` (with suggestions) when the die is not in the table.
     """
-    if not isinstance(name, str):
-        raise UnknownChipError(f"chip name must be a string, got {type(name).__name__}")
+    name = V.text("chip name", name, err=UnknownChipError)
     wanted = _compact(name)
     for key, spec in CHIPS.items():
         if _compact(key) == wanted:

@@ -1,0 +1,211 @@
+"""The decision engine: the cost of a customs hold so far and the expected NPV of each strategy for one lot.
+
+Timeline: day 0 is the analysis date (``analysis_date``, default the snapshot date). A lot held ``days_held`` days is
+released on a random future day ``w`` drawn from :class:`ReleaseModel` (conditional on still being held), or is
+forfeited with probability ``forfeiture_probability`` (decided at the same time). While held it costs
+``holding_fee_usd_per_unit_day`` on each of the days ``0 .. w-1`` (``w`` days; none on the release day). Released units hash from ``w + redeploy_delay_days``. Values are NPVs on day 0
+[USD], cash in positive; sunk costs (the seized units' purchase, fees and legal costs so far) are excluded from the
+strategies and reported in :class:`HoldCost`.
+
+Worked example (hand-checkable, no growth, no discounting, no fees): 10 units of 100 TH/s, 1 kW, margin
+$2.00/unit/day, released for sure in 10 days, redeployed at once, 100-day horizon, no salvage; waiting is worth
+10 units x 90 days x $2 = $1,800::
+
+    >>> from minecore.economics import (MachineSpec, NetworkProjection, NetworkSnapshot, OperatingCosts,
+    ...                                 ReleaseModel, SalvageModel)
+    >>> snap = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03)
+    >>> proj = NetworkProjection(snap, difficulty_growth_per_month=0.0)
+    >>> m = MachineSpec("M", hashrate_ths=100, power_w=1000, price_usd=1000)
+    >>> hp = proj.hashprice_usd_per_th_day(1)[0]
+    >>> site = OperatingCosts(power_price_usd_per_kwh=(100 * hp - 2.0) / 24, pue=1.0, pool_fee=0.0, availability=1.0)
+    >>> lot = SeizedLot(m, units=10, days_held=90, holding_fee_usd_per_unit_day=0.0,
+    ...                 release=ReleaseModel.fixed(100), redeploy_delay_days=0, resale=SalvageModel(start_fraction=0))
+    >>> res = compare_strategies(lot, [], site=site, projection=proj, horizon_days=100, discount_rate_per_year=0.0)
+    >>> round(res.outcome(Strategy.WAIT_AND_REDEPLOY).expected_npv_usd, 6)
+    1800.0
+    >>> round(res.hold_cost.lost_margin_usd, 6)          # 90 days x 10 units x $2
+    1800.0
+"""
+
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..errors import InvalidInputError, ScenarioError
+from .capex import landed_capex
+from .daily import break_even_power_price_usd_per_kwh, unit_daily
+from .finance import discount_factors, payback_day, roi
+from .inputs import ReplacementOption, SeizedLot, Strategy, Scenario
+from .results import DecisionResult, HoldCost, ResolvedOption, StrategyOutcome
+
+
+# ---------------------------------------------------------------------------------------------- engine
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Per-unit building blocks shared by the expected-value engine and the Monte Carlo."""
+
+    horizon: int
+    disc: np.ndarray  # H+1
+    days_held: int
+    pmf: np.ndarray  # resolution on day w (H)
+    p_beyond: float
+    q_forfeit: float
+    seized_daily: Any  # UnitDaily over H days
+    fee: float
+    release_cost: float
+    resale_net_usd: np.ndarray  # net sale proceeds per unit if sold on day w (H+1)
+    seized_salvage_usd: float  # per unit at the horizon
+    options: tuple[ResolvedOption, ...]
+    option_daily: tuple[Any, ...]
+    option_salvage_usd: tuple[float, ...]
+
+
+def _resolve_option(opt: ReplacementOption, sc: Scenario, seized_ths: float, disc: np.ndarray) -> tuple[ResolvedOption, Any, float]:
+    capex = landed_capex(opt.machine, tariffs=sc.tariffs, on=sc.analysis_date, freight_usd=opt.freight_usd_per_unit,
+                         tariff_rate=opt.tariff_rate)
+    if opt.units is not None:
+        units = opt.units
+    elif opt.budget_usd is not None:
+        units = int(opt.budget_usd // capex.total_usd) if capex.total_usd > 0 else 0
+        if units < 1:
+            raise InvalidInputError(f"{opt.name}: budget ${opt.budget_usd:,.0f} buys no unit at ${capex.total_usd:,.0f}")
+    else:
+        units = max(1, math.ceil(seized_ths / opt.machine.hashrate_ths - 1e-9))
+    H = sc.horizon_days
+    daily = unit_daily(opt.machine, sc.site, sc.projection, H)
+    live = np.arange(H) >= opt.lead_time_days
+    cash = np.where(live, daily.margin_usd, 0.0)
+    salvage = float(opt.salvage.net_sale_usd(capex.unit_price_usd, H))  # sold at the horizon, new on day 0
+    cost = capex.total_usd
+    npv_unit = -cost + float(np.sum(cash * disc[:H])) + salvage * disc[H]
+    be = break_even_power_price_usd_per_kwh(opt.machine, sc.site, float(daily.hashprice_usd_per_th_day[0]))
+    flows = np.concatenate([[-cost], cash, [salvage]])
+    return (ResolvedOption(opt, units, capex, npv_unit, float(daily.margin_usd[0]),
+                           payback_day(np.cumsum(cash) - cost), be, roi(float(cash.sum()) + salvage, cost), flows),
+            daily, salvage)
+
+
+def _parts(sc: Scenario) -> _Parts:
+    H = sc.horizon_days
+    lot = sc.lot
+    d0 = sc.days_held
+    disc = discount_factors(sc.discount_rate_per_year, H)
+    pmf, beyond = lot.release.remaining_pmf(d0, H)
+    daily = unit_daily(lot.machine, sc.site, sc.projection, H)
+    age_now = lot.age_days_at_hold_start + d0
+    ages = age_now + np.arange(H + 1)
+    resale = lot.resale.net_sale_usd(lot.machine.price_usd, ages)  # every sale pays the same selling costs
+    salvage = float(resale[H])
+    seized_ths = lot.machine.hashrate_ths * lot.units
+    resolved = [_resolve_option(o, sc, seized_ths, disc) for o in sc.options]
+    return _Parts(H, disc, d0, pmf, beyond, lot.release.forfeiture_probability, daily,
+                  lot.holding_fee_usd_per_unit_day, lot.release_costs_usd_per_unit, resale, salvage,
+                  tuple(r[0] for r in resolved), tuple(r[1] for r in resolved), tuple(r[2] for r in resolved))
+
+
+def _expected_series(p: _Parts, delay: int) -> dict[str, Any]:
+    """Per-unit expected daily cash of the seized lot under 'wait' and 'sell' (length H) and salvage."""
+    H = p.horizon
+    rel = p.pmf * (1.0 - p.q_forfeit)  # released on day w
+    cdf_res = np.cumsum(p.pmf)  # resolved (released or forfeited) on or before day t
+    held = 1.0 - cdf_res  # P(w > t): a fee is due on day t while t < w, so w days in all (as the Monte Carlo)
+    fees = -p.fee * held
+    rel_cdf = np.cumsum(rel)
+    running = np.zeros(H)
+    if delay < H:
+        running[delay:] = rel_cdf[: H - delay]
+    wait = fees - p.release_cost * rel + running * p.seized_daily.margin_usd
+    sell = fees - p.release_cost * rel + rel * p.resale_net_usd[:H]
+    p_released = float(rel_cdf[-1]) if H else 0.0
+    return {"wait": wait, "sell": sell, "wait_salvage": p.seized_salvage_usd * p_released, "p_released": p_released}
+
+
+def compare(sc: Scenario) -> DecisionResult:
+    """Expected NPV of every strategy for ``sc``; see the module docstring for the timeline and conventions."""
+    p = _parts(sc)
+    H = sc.horizon_days
+    lot = sc.lot
+    N = lot.units
+    ser = _expected_series(p, lot.redeploy_delay_days)
+    disc = p.disc
+    legal = lot.legal_costs_future_usd
+
+    def pv(cash: np.ndarray, salvage: float) -> float:
+        return float(np.sum(cash * disc[:H]) + salvage * disc[H])
+
+    def with_legal(cash: np.ndarray) -> np.ndarray:
+        c = cash.copy()
+        c[0] -= legal
+        return c
+
+    wanted = set(sc.strategies) if sc.strategies is not None else set(Strategy)
+    outs: list[StrategyOutcome] = []
+
+    def add(strategy: Strategy, option: str | None, cash: np.ndarray, salvage: float, capex: float, units: int) -> None:
+        if strategy in wanted:
+            outs.append(StrategyOutcome(strategy, option, pv(cash, salvage), capex, units, cash, salvage,
+                                        payback_day(np.cumsum(cash))))
+
+    wait_cash = with_legal(N * ser["wait"])
+    sell_cash = with_legal(N * ser["sell"])
+    wait_salv = N * ser["wait_salvage"]
+    add(Strategy.WAIT_AND_REDEPLOY, None, wait_cash, wait_salv, 0.0, 0)
+    add(Strategy.SELL_ON_RELEASE, None, sell_cash, 0.0, 0.0, 0)
+    add(Strategy.ABANDON, None, np.zeros(H), 0.0, 0.0, 0)
+    for ro, daily, salv in zip(p.options, p.option_daily, p.option_salvage_usd):
+        live = np.arange(H) >= ro.option.lead_time_days
+        unit_cash = np.where(live, daily.margin_usd, 0.0)
+        rep = ro.units * unit_cash
+        rep = rep.copy()
+        rep[0] -= ro.capex_usd
+        rep_salv = ro.units * salv
+        add(Strategy.REPLACE_NOW, ro.name, rep, rep_salv, ro.capex_usd, ro.units)
+        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, rep + sell_cash, rep_salv, ro.capex_usd, ro.units)
+        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, rep + wait_cash, rep_salv + wait_salv, ro.capex_usd, ro.units)
+        f = sc.partial_fraction
+        k = int(round(f * ro.units))
+        if 0 < k < ro.units or (0 < f < 1 and k > 0):
+            part = k * unit_cash
+            part = part.copy()
+            part[0] -= k * ro.capex.total_usd
+            seized_mix = with_legal(N * ((1 - f) * ser["wait"] + f * ser["sell"]))
+            add(Strategy.PARTIAL_REPLACE, ro.name, part + seized_mix, k * salv + (1 - f) * wait_salv,
+                k * ro.capex.total_usd, k)
+    outs.sort(key=lambda o: -o.expected_npv_usd)
+    if not outs:
+        raise ScenarioError("no strategy to compare (check 'strategies' and replacement options)")
+
+    hold = hold_cost(sc)
+    rel = p.pmf * (1.0 - p.q_forfeit)
+    pr = float(rel.sum())
+    exp_day = float(np.sum(np.arange(H) * rel) / pr) if pr > 0 else math.nan
+    seized_be = break_even_power_price_usd_per_kwh(lot.machine, sc.site,
+                                                   float(p.seized_daily.hashprice_usd_per_th_day[0]))
+    return DecisionResult(sc, sc.projection.snapshot.label, sc.analysis_date, p.days_held, hold, p.options, tuple(outs),
+                          exp_day, pr, p.q_forfeit, float(p.seized_daily.margin_usd[0]) * N, seized_be)
+
+
+def hold_cost(sc: Scenario) -> HoldCost:
+    """Cost of the hold so far for the lot in ``sc`` (see :class:`HoldCost`)."""
+    lot = sc.lot
+    d0 = sc.days_held
+    N = lot.units
+    if d0 == 0:
+        return HoldCost(0, N, 0.0, 0.0, 0.0, lot.legal_costs_usd)
+    today = unit_daily(lot.machine, sc.site, sc.projection, 1).margin_usd[0]
+    past = unit_daily(lot.machine, sc.site, sc.projection, d0, start_day=-d0).margin_usd
+    static = float(today) * d0 * N
+    actual = float(past.sum()) * N
+    return HoldCost(d0, N, static, actual - static, lot.holding_fee_usd_per_unit_day * d0 * N, lot.legal_costs_usd)
+
+
+def compare_strategies(lot: SeizedLot, options: Iterable[ReplacementOption] = (), **scenario_kw: Any) -> DecisionResult:
+    """Shortcut: ``compare(Scenario(lot, tuple(options), **scenario_kw))``."""
+    return compare(Scenario(lot, tuple(options), **scenario_kw))

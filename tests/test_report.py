@@ -17,7 +17,7 @@ from minecore.economics.network import default_snapshot
 from minecore.economics import compare
 from minecore.hardware import default_catalog
 from minecore.reports import build_report, default_scenario, load_scenario, render
-from minecore.reports.build import _economics_scenario, _snapshot
+from minecore.reports.scenario import with_monte_carlo
 from minecore.reports.render_table import render_text
 
 PATHS = 200  # small Monte Carlo keeps the suite fast; the default scenario uses 1,000
@@ -25,7 +25,7 @@ PATHS = 200  # small Monte Carlo keeps the suite fast; the default scenario uses
 
 @pytest.fixture(scope="module")
 def scenario():
-    return default_scenario().with_monte_carlo(paths=PATHS)
+    return with_monte_carlo(default_scenario(), paths=PATHS)
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +35,8 @@ def report(scenario):
 
 @pytest.fixture(scope="module")
 def econ(scenario):
-    """The economics scenarios of the two lots, built the way the report builds them."""
-    from minecore.economics import OperatingCosts
-    from minecore.economics.network import NetworkProjection
-
-    snap = _snapshot(scenario)
-    proj = NetworkProjection(snap, difficulty_growth_per_month=scenario.network.difficulty_growth_per_month)
-    site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.10, pool_fee=0.02, availability=0.97)
-    return [_economics_scenario(scenario, i, default_catalog(), proj, site) for i in range(len(scenario.seized))]
+    """The single-lot economics scenarios the report decides (the scenario is the economics' own model)."""
+    return [scenario.for_lot(i) for i in range(len(scenario.lots))]
 
 
 def test_default_report_prints_snapshot_date_and_lots(report):
@@ -80,15 +74,16 @@ def test_option_rows_match_resolved_options(report, econ):
         assert seized.npv_usd == res.outcome("wait_and_redeploy").expected_npv_usd
         for row, ro in zip(repl, res.options):
             s = ro.summary()
-            assert (row.units, row.capex_usd, row.npv_usd, row.payback_days) == (
+            assert (row.units, row.capex_usd, row.npv_usd, row.payback_day) == (
                 s["units"], s["capex_usd"], s["npv_usd"], s["payback_day"])
-            assert row.breakeven_power_usd_per_kwh == s["break_even_power_price_usd_per_kwh"]
+            assert row.break_even_power_price_usd_per_kwh == s["break_even_power_price_usd_per_kwh"]
 
 
 def test_tariffs_by_origin(report):
-    """China-origin S21 Pro pays 57.6 %, the US-assembled Auradine 0 %, Singapore 12.6 % (table of 2025-08-07)."""
+    """China-origin S21 Pro pays 47.6 % on 2025-11-25 (EO 14357 cut the fentanyl duty to 10 % from 2025-11-10), the
+    US-assembled Auradine 0 %, Singapore 12.6 %."""
     rates = {o.name: o.tariff_rate for o in report.lots[0].options}
-    assert rates["S21 Pro (China)"] == 0.576
+    assert rates["S21 Pro (China)"] == 0.476
     assert rates["Auradine AH3880"] == 0.0
     assert rates["Bitdeer A2"] == 0.126
 
@@ -150,21 +145,24 @@ def test_sensitivity_winner_and_margin_at_low_and_high_come_from_economics(repor
                 assert lead == point.npv_usd[base.winner.label] - best_other
                 assert (lead < 0) == (point.winner != base.winner.label)
             assert row.margin_base_usd == base.margin_usd and row.winner_base == names[base.winner.label]
-    # the worked case behind the finding: cheap power makes redeploying the S21 lot win, by $635k
+    # the worked case behind the finding: cheap power makes redeploying the S21 lot win (by ~$471k since the
+    # seized units' resale starts from their full price and pays the same selling costs as any sale)
     power = report.lots[0].sensitivity[0]
     assert power.variable == "power price" and power.winner_low == "Wait and redeploy"
     assert power.winner_npv_low_usd > power.npv_base_usd and power.base_winner_lead_low_usd < 0
     text = render_text(report, width=120)
-    assert "$635k" in text and "Wait and redeploy" in text
+    from minecore.reports import fmt
+
+    assert fmt.usd(-power.base_winner_lead_low_usd) in text and "Wait and redeploy" in text
     html = render(report, "html")
     assert "winner&#x27;s NPV" in html and "next best" in html
 
 
 def test_seed_reproducible_and_paths_zero_switches_monte_carlo_off(scenario):
-    a = build_report(scenario.with_monte_carlo(paths=50, seed=3))
-    b = build_report(scenario.with_monte_carlo(paths=50, seed=3))
+    a = build_report(with_monte_carlo(scenario, paths=50, seed=3))
+    b = build_report(with_monte_carlo(scenario, paths=50, seed=3))
     assert a.lots[0].monte_carlo.rows == b.lots[0].monte_carlo.rows
-    off = build_report(scenario.with_monte_carlo(paths=0))
+    off = build_report(with_monte_carlo(scenario, paths=0))
     assert all(lot.monte_carlo is None for lot in off.lots)
     assert "Monte Carlo" not in render(off, "table")
 
@@ -212,8 +210,8 @@ def test_seized_break_even_comes_from_the_economics_result(report, econ):
     for lot, esc in zip(report.lots, econ):
         res = compare(esc)
         seized = lot.options[0]
-        assert seized.breakeven_power_usd_per_kwh == res.seized_break_even_power_price_usd_per_kwh
-        chart = {b.model: b.breakeven_power_usd_per_kwh for b in report.breakeven}
+        assert seized.break_even_power_price_usd_per_kwh == res.seized_break_even_power_price_usd_per_kwh
+        chart = {b.model: b.break_even_power_price_usd_per_kwh for b in report.breakeven}
         assert chart[seized.model] == res.seized_break_even_power_price_usd_per_kwh
 
 
@@ -240,12 +238,12 @@ def test_plan_total_is_labelled_as_a_sum_of_per_lot_decisions(report):
     assert "each lot is decided per lot" in render_csv(report)
 
 
-def _one_lot(tmp_path, option_lines: str):
+def _one_lot(tmp_path, option_lines: str, catalog=None):
     path = tmp_path / "s.toml"
     path.write_text(f"""
 [[seized]]
 model = "Antminer S21"
-count = 10
+units = 10
 days_held = 30
 price_usd = 2699
 price_source = "a quote from our broker"
@@ -257,7 +255,7 @@ model = "Antminer S21 Pro"
 [monte_carlo]
 paths = 0
 """)
-    return load_scenario(path)
+    return load_scenario(path, catalog=catalog)
 
 
 def test_price_without_scenario_or_catalog_price_is_the_economics_assumed_tier(tmp_path):
@@ -288,7 +286,8 @@ def test_dated_catalog_price_is_labelled_catalog(tmp_path):
     base = default_catalog()
     models = [dataclasses.replace(m, price_usd=3900.0, price_date="2025-10-01", price_source="test quote")
               if m.name == "Antminer S21 Pro" else m for m in base]
-    rep = build_report(_one_lot(tmp_path, ""), catalog=Catalog(models))
+    catalog = Catalog(models)  # the scenario resolves its models in the catalog it is loaded with
+    rep = build_report(_one_lot(tmp_path, "", catalog), catalog=catalog)
     m = next(m for m in rep.inputs.models if m.name == "Antminer S21 Pro")
     assert (m.price_usd, m.price_basis, m.price_source, m.price_unverified) == (
         3900.0, "catalog", "test quote (2025-10-01)", False)

@@ -17,8 +17,8 @@ from minecore.cli.main import main
 from minecore.economics.fleet import dispatch_under_cap
 from minecore.economics import compare
 from minecore.hardware import default_catalog
+from minecore.reports.scenario import with_monte_carlo
 from minecore.reports import build_report, load_scenario
-from minecore.reports.build import _economics_scenario, _snapshot
 from minecore.reports.render_html import render_html
 from minecore.reports.render_table import render_text
 
@@ -27,7 +27,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "site-cap.toml"
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario(EXAMPLE).with_monte_carlo(paths=0)
+    return with_monte_carlo(load_scenario(EXAMPLE), paths=0)
 
 
 @pytest.fixture(scope="module")
@@ -36,20 +36,17 @@ def report(scenario):
 
 
 def test_dispatch_is_the_economics_dispatch_of_fleet_plus_recommendation(scenario, report):
-    """Recomputed from the economics API: the winner's machines (here 'wait and redeploy' keeps the 1,000 S21)
-    plus the two fleet entries, under 4 MW."""
+    """Recomputed from the economics API: the winner's machines plus the two fleet entries, under 4 MW."""
     from minecore.economics import MachineSpec, OperatingCosts
-    from minecore.economics.network import NetworkProjection
 
-    snap = _snapshot(scenario)
-    proj = NetworkProjection(snap, difficulty_growth_per_month=scenario.network.difficulty_growth_per_month)
-    site = OperatingCosts(power_price_usd_per_kwh=0.04, pue=1.10, pool_fee=0.02, availability=0.97)
-    res = compare(_economics_scenario(scenario, 0, default_catalog(), proj, site))
+    site = OperatingCosts(power_price_usd_per_kwh=0.04, pue=1.10, pool_fee=0.02, availability=0.97, power_cap_mw=4.0)
+    assert scenario.site == site  # the file's [site], with the model's defaults for what it leaves out
+    res = compare(scenario.for_lot(0))
     fleet = []
-    for f in scenario.fleet:
-        m = default_catalog().get(f.model)
-        fleet.append((MachineSpec(m.name, m.hashrate_ths, m.power_w, origin_country="n/a"), f.count, "fleet"))
-    plan = dispatch_under_cap(fleet + list(res.machines_after()), 4.0, site, proj)
+    for name, units in (("Antminer S19 XP", 400), ("Antminer S19j Pro", 900)):  # the file's [[fleet]]
+        m = default_catalog().get(name)
+        fleet.append((MachineSpec(m.name, m.hashrate_ths, m.power_w, origin_country="n/a"), units, "fleet"))
+    plan = dispatch_under_cap(fleet + list(res.machines_after()), 4.0, site, scenario.projection)
     d = report.dispatch
     assert d is not None and d.site_cap_mw == 4.0
     assert [(r.model, r.units_on) for r in d.rows] == [(r["model"], r["units_on"]) for r in plan.rows]
@@ -58,17 +55,16 @@ def test_dispatch_is_the_economics_dispatch_of_fleet_plus_recommendation(scenari
 
 
 def test_dispatch_orders_by_break_even_and_respects_the_cap(report):
-    """Most efficient first; the cap binds (4 MW of ~7.2 MW profitable), so it costs margin every day."""
+    """Most efficient first; the cap binds (the fleet alone needs ~4.4 MW), so it costs margin every day."""
     d = report.dispatch
-    bes = [r.breakeven_power_usd_per_kwh for r in d.rows]
+    bes = [r.break_even_power_price_usd_per_kwh for r in d.rows]
     assert bes == sorted(bes, reverse=True)
     assert d.power_mw_on <= 4.0 + 1e-9 and d.uncapped_power_mw > 4.0
     assert d.cost_of_cap_usd_per_day > 0
     assert d.cost_of_cap_usd_per_day == pytest.approx(d.uncapped_margin_usd_per_day - d.margin_usd_per_day)
     first = d.rows[0]
-    assert first.label == "S21 lot: seized Antminer S21" and first.units_on == first.units == 1000
-    # a unit of the next model does not fit in what is left: 4 MW - 1,000 x 3.5 kW x 1.1 = 0.15 MW
-    assert d.rows[1].units_on < d.rows[1].units
+    assert first.units_on == first.units  # the best break-even runs in full
+    assert d.rows[-1].units_on < d.rows[-1].units  # the worst is cut back to fit the cap
     assert sum(r.power_mw_on for r in d.rows) == pytest.approx(d.power_mw_on)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from minecore.cli.main import main
+from minecore.reports.scenario import with_monte_carlo
 from minecore.reports import SCHEMA_VERSION, build_report, default_scenario, render
 from minecore.reports.render_csv import COLUMNS, unit_of
 from minecore.reports.render_json import json_schema, report_to_dict
@@ -18,7 +19,7 @@ from minecore.reports.render_json import json_schema, report_to_dict
 
 @pytest.fixture(scope="module")
 def report():
-    return build_report(default_scenario().with_monte_carlo(paths=100))
+    return build_report(with_monte_carlo(default_scenario(), paths=100))
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_json_keys_are_pinned(doc):
     assert doc["dispatch"] is None  # the default scenario has no [[fleet]] and no site power cap
     assert set(doc["lots"][0]["options"][0]) == {
         "name", "kind", "model", "units", "hashrate_ths", "power_mw", "efficiency_j_per_th", "unit_price_usd",
-        "tariff_rate", "capex_usd", "daily_margin_usd", "payback_days", "npv_usd", "breakeven_power_usd_per_kwh",
+        "tariff_rate", "capex_usd", "daily_margin_usd", "payback_day", "npv_usd", "break_even_power_price_usd_per_kwh",
         "roi", "irr_per_year", "origin_country", "start_day", "price_basis", "price_source", "price_unverified"}
     assert set(doc["inputs"]["models"][0]) == {
         "name", "maker", "hashrate_ths", "power_w", "efficiency_j_per_th", "origin_country", "restricted",
@@ -109,7 +110,7 @@ def test_json_keys_are_pinned(doc):
         "runner_up_base", "runner_up_high", "winner_npv_low_usd", "winner_npv_high_usd", "margin_base_usd",
         "base_winner_lead_low_usd", "base_winner_lead_high_usd"}
     assert set(doc["lots"][0]["hold_cost"]) == {
-        "lot", "model", "units", "days_held", "holding_fees_usd", "legal_costs_usd", "lost_margin_usd",
+        "lot", "model", "units", "days_held", "holding_fees_usd", "legal_costs_usd", "lost_margin_at_analysis_date_usd",
         "difficulty_drift_usd", "total_usd"}
 
 
@@ -117,7 +118,7 @@ def test_json_numbers_equal_the_report(report, doc):
     assert doc["hold_cost_total_usd"] == report.hold_cost_total_usd
     assert doc["lots"][1]["strategies"][0]["expected_npv_usd"] == report.lots[1].strategies[0].expected_npv_usd
     # "never pays back" is null, not a number
-    assert any(o["payback_days"] is None for o in doc["lots"][0]["options"])
+    assert any(o["payback_day"] is None for o in doc["lots"][0]["options"])
     assert report_to_dict(report)["inputs"]["snapshot_date"] == "2025-11-25"
 
 
@@ -138,7 +139,7 @@ def test_csv_loads_with_pandas_and_pivots(report, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("metric, unit", [("npv_usd", "USD"), ("power_mw", "MW"), ("hashrate_ths", "TH/s"),
-                                          ("breakeven_power_usd_per_kwh", "USD/kWh"), ("p_win", "probability"),
+                                          ("break_even_power_price_usd_per_kwh", "USD/kWh"), ("p_win", "probability"),
                                           ("days_held", "days"), ("efficiency_j_per_th", "J/TH"), ("name", "")])
 def test_csv_units_from_key_suffix(metric, unit):
     assert unit_of(metric) == unit

@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+from minecore.reports.scenario import with_monte_carlo
 from minecore.reports import build_report, default_scenario, render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,7 +37,7 @@ def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
 def page(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("html")
     path = tmp / "report.html"
-    path.write_text(render(build_report(default_scenario().with_monte_carlo(paths=200)), "html"), encoding="utf-8")
+    path.write_text(render(build_report(with_monte_carlo(default_scenario(), paths=200)), "html"), encoding="utf-8")
     return tmp, path
 
 

@@ -10,7 +10,8 @@ import pytest
 from minecore.cli.main import main
 from minecore.errors import ScenarioError
 from minecore.reports.defaults import DEFAULT_SCENARIO_TOML
-from minecore.reports.scenario import default_scenario, load_scenario, parse_scenario
+from minecore.economics import MonteCarloParams, OperatingCosts, Scenario
+from minecore.reports.scenario import default_scenario, load_scenario, parse_scenario, with_monte_carlo
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
@@ -18,7 +19,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
 MINIMAL = """
 [[seized]]
 model = "Antminer S21"
-count = 10
+units = 10
 days_held = 30
 price_usd = 2699
 """
@@ -31,45 +32,56 @@ def test_default_scenario_matches_the_shipped_example_file():
 def test_default_scenario_contents():
     """The issue's default: 1,000 S21 held 180 days and 300 M60S held 120 days at $0.05/kWh, with a fee."""
     sc = default_scenario()
-    assert [(s.model, s.count, s.days_held) for s in sc.seized] == [("Antminer S21", 1000, 180),
-                                                                     ("Whatsminer M60S", 300, 120)]
-    assert all(s.holding_fee_usd_per_unit_day > 0 for s in sc.seized)
+    assert [(s.machine.name, s.units, s.days_held) for s in sc.lots] == [("Antminer S21", 1000, 180),
+                                                                          ("Whatsminer M60S", 300, 120)]
+    assert all(s.holding_fee_usd_per_unit_day > 0 for s in sc.lots)
     assert sc.site.power_price_usd_per_kwh == 0.05
-    assert {o.origin_country for o in sc.options} >= {"China"}
-    assert any(o.model == "Teraflux AH3880" for o in sc.options)  # a US maker outside the restrictions
+    assert {o.machine.origin_country for o in sc.options} >= {"China"}
+    assert any(o.machine.name == "Teraflux AH3880" for o in sc.options)  # a US maker outside the restrictions
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_every_example_file_validates(path):
     sc = load_scenario(path)
-    assert sc.seized and sc.source == str(path)
+    assert sc.lots and sc.source == str(path)
 
 
-def test_minimal_file_takes_documented_defaults():
+def test_minimal_file_takes_the_models_defaults():
+    """Keys left out take the economics model's own defaults: one set, shared by the API and the files."""
     sc = parse_scenario(MINIMAL, "x.toml")
-    assert sc.horizon_days == 730 and sc.discount_rate_per_year == 0.10
-    assert sc.site.pue == 1.10 and sc.options == () and sc.monte_carlo.paths == 2000
-    assert sc.seized[0].name == "Antminer S21 lot"
+    assert sc.horizon_days == Scenario.__dataclass_fields__["horizon_days"].default == 1095
+    assert sc.site == OperatingCosts() and sc.options == () and sc.monte_carlo == MonteCarloParams()
+    assert sc.lots[0].name == "Antminer S21 lot"
 
 
 def test_cli_overrides_of_paths_and_seed():
-    sc = parse_scenario(MINIMAL, "x.toml").with_monte_carlo(paths=0, seed=9)
+    sc = with_monte_carlo(parse_scenario(MINIMAL, "x.toml"), paths=0, seed=9)
     assert sc.monte_carlo.enabled is False and sc.monte_carlo.seed == 9
     with pytest.raises(ScenarioError, match="--paths"):
-        sc.with_monte_carlo(paths=-1)
+        with_monte_carlo(sc, paths=-1)
+    with pytest.raises(ScenarioError, match="--seed"):
+        with_monte_carlo(sc, seed=2**64)
 
 
 BAD = {
     "missing_key": (MINIMAL.replace("days_held = 30\n", ""), "seized[1].days_held: missing required key"),
-    "wrong_type": (MINIMAL.replace("count = 10", 'count = "ten"'), "seized[1].count: must be an integer, got a string"),
+    "wrong_type": (MINIMAL.replace("units = 10", 'units = "ten"'), "seized[1].units must be an integer, got 'ten'"),
     "unknown_model": (MINIMAL.replace("Antminer S21", "Antminer S99 Ultra"), "seized[1].model:"),
-    "negative_count": (MINIMAL.replace("count = 10", "count = -5"), "seized[1].count: must be an integer >= 1, got -5"),
-    "malformed_toml": (MINIMAL.replace("count = 10", "count = = 10"), "malformed TOML"),
+    "negative_count": (MINIMAL.replace("units = 10", "units = -5"), "seized[1].units must be >= 1, got -5"),
+    "malformed_toml": (MINIMAL.replace("units = 10", "units = = 10"), "malformed TOML"),
+    "renamed_key": (MINIMAL.replace("units = 10", "count = 10"), "seized[1].count: renamed to 'units'"),
+    "horizon_one_day": ("[scenario]\nhorizon_days = 1\n" + MINIMAL, "scenario.horizon_days must be >= 2, got 1"),
+    "days_held_too_long": (MINIMAL.replace("days_held = 30", "days_held = 100000"),
+                           "seized[1].days_held must be <= 3650, got 100000"),
+    "horizon_too_long": ("[scenario]\nhorizon_days = 100000000\n" + MINIMAL, "scenario.horizon_days must be <= 3650"),
+    "numeric_string": (MINIMAL + "\n[site]\npower_price_usd_per_kwh = \"0.05\"\n",
+                       "site.power_price_usd_per_kwh must be a number, got '0.05'"),
+    "seed_too_big": (MINIMAL + "\n[monte_carlo]\nseed = 18446744073709551616\n", "monte_carlo.seed must be <="),
     "unknown_key": (MINIMAL + "\n[site]\npower_prise_usd_per_kwh = 0.05\n",
                     "site.power_prise_usd_per_kwh: unknown key; did you mean 'power_price_usd_per_kwh'?"),
     "bad_strategy": ('[scenario]\nstrategies = ["wait"]\n' + MINIMAL, "scenario.strategies[0]: unknown strategy"),
     "no_lot": ("[site]\npue = 1.2\n", "seized: missing required key"),
-    "pue_below_one": (MINIMAL + "\n[site]\npue = 0.9\n", "site.pue: must be >= 1"),
+    "pue_below_one": (MINIMAL + "\n[site]\npue = 0.9\n", "site.pue must be >= 1"),
     "low_above_high": (MINIMAL + "\n[sensitivity]\nhold_scale = [2.0, 0.5]\n", "sensitivity.hold_scale: low must not exceed high"),
 }
 
@@ -107,7 +119,7 @@ def test_missing_file_and_non_utf8(tmp_path, capsys):
 def test_option_without_catalog_origin_needs_origin_country(tmp_path, capsys):
     """A SEALMINER option (no country of assembly in the catalog) without origin_country is a one-line error
     naming the file and the option; with origin_country it reports the Malaysia tariff (21.6 %)."""
-    option = '\n[[option]]\nmodel = "SEALMINER A2"\ncount = 10\nprice_usd = 4250\n'
+    option = '\n[[option]]\nmodel = "SEALMINER A2"\nunits = 10\nprice_usd = 4250\n'
     path = tmp_path / "noorigin.toml"
     path.write_text(MINIMAL + option)
     assert main(["report", str(path), "--paths", "0"]) == 2

@@ -16,7 +16,7 @@ Layout, one job per module (inputs at the top, engines below, results at the end
 ``machine``        cash flows of machines bought on day 0 (:func:`simulate_machine`)
 ``decision``       hold cost and expected NPV per strategy (:func:`compare`)
 ``results``        :class:`DecisionResult` and its parts
-``sensitivity``    one-at-a-time sensitivity
+``sensitivity_table`` one-at-a-time sensitivity
 ``montecarlo``     the Monte Carlo over price, difficulty and release timing
 ``fleet``          fleets under a power cap
 =================  ===========================================================================================
@@ -45,7 +45,7 @@ _EXPORTS = {
     "machine": ("MachineCashFlows", "simulate_machine"),
     "decision": ("compare", "compare_strategies", "hold_cost"),
     "results": ("DecisionResult", "HoldCost", "ResolvedOption", "StrategyOutcome"),
-    "sensitivity": ("SensitivityRow", "SensitivityTable", "sensitivity"),
+    "sensitivity_table": ("SensitivityRow", "SensitivityTable", "sensitivity"),
     "montecarlo": ("MonteCarloResult", "run_monte_carlo"),
     "fleet": ("DispatchPlan", "PurchasePlan", "dispatch_under_cap", "replacement_mix"),
 }

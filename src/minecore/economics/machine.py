@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validate import count, finite
+from ..validate import as_date, count, finite
 from .capex import Capex, SalvageModel, landed_capex
 from .daily import break_even_hashprice_usd_per_th_day, break_even_power_price_usd_per_kwh, unit_daily
 from .finance import irr, npv, payback_day, roi

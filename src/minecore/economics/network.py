@@ -53,7 +53,7 @@ def subsidy_btc(height: int) -> float:
     return 0.0 if halvings >= 64 else (INITIAL_SUBSIDY_SAT >> halvings) / 1e8
 
 
-def subsidy_btc_array(heights: np.ndarray) -> np.ndarray:
+def subsidy_btc_array(heights):
     """Vectorised :func:`subsidy_btc` over an integer array of heights [BTC]."""
     import numpy as np
 

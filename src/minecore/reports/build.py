@@ -1,11 +1,11 @@
 """Build a :class:`~minecore.reports.model.Report` from a scenario by calling the economics (and, with
 ``emulate=True``, the emulator).
 
-All money comes from :mod:`minecore.economics`: :func:`~minecore.economics.seizure.compare` for the
-expected NPVs, hold cost and options, :func:`~minecore.economics.seizure.sensitivity` for the
+All money comes from :mod:`minecore.economics`: :func:`~minecore.economics.decision.compare` for the
+expected NPVs, hold cost and options, :func:`~minecore.economics.sensitivity_table.sensitivity` for the
 one-at-a-time table and :func:`~minecore.economics.montecarlo.run_monte_carlo` for the distribution.
-This module only maps scenario keys to economics inputs and copies results into report rows (plus
-subsampling cash series and binning Monte Carlo NPVs for the charts).
+The scenario is the economics' own :class:`~minecore.economics.inputs.Scenario`; this module only copies
+results into report rows (plus subsampling cash series and binning Monte Carlo NPVs for the charts).
 
 Each seized lot is decided on its own (the economics compares one lot at a time); the plan is each lot's
 winner, and its expected NPV is the sum over lots.
@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import Any, ContextManager
 
 from .. import __version__
-from ..errors import ScenarioError
+from ..economics.inputs import Scenario
 from . import model as M
-from .scenario import BUILTIN_SOURCE, Scenario
+from .scenario import BUILTIN_SOURCE
 
 #: ``progress(description, total)`` -> context manager yielding ``advance(n)`` (the CLI passes a rich bar)
 ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
@@ -56,19 +56,8 @@ def _no_progress(_description: str, _total: int):
 # ------------------------------------------------------------------------------------------ inputs
 
 
-def _snapshot(sc: Scenario):
-    from ..economics.network import default_snapshot, load_snapshot
-
-    base = default_snapshot()
-    if sc.network.snapshot_path:
-        base = load_snapshot(sc.network.snapshot_path, base=base)
-    if sc.network.overrides:
-        base = base.with_overrides(**dict(sc.network.overrides))
-    return base
-
-
-def _source_of(snapshot: Any, field: str, overridden: set[str]) -> str:
-    if field in overridden:
+def _source_of(snapshot: Any, field: str) -> str:
+    if field in snapshot.overridden:
         return "scenario [network] override"
     for s in snapshot.sources:
         if s.startswith(field):
@@ -76,136 +65,97 @@ def _source_of(snapshot: Any, field: str, overridden: set[str]) -> str:
     return snapshot.sources[0] if snapshot.sources else snapshot.name
 
 
-@dataclasses.dataclass(frozen=True)
-class _Price:
-    """Where a unit price comes from: basis (one of :data:`~minecore.reports.model.PRICE_BASES`), source in words,
-    and economics' unverified flag on it."""
-
-    basis: str
-    source: str
-    unverified: bool
+def _default_or(value: Any, default: Any, given: str, fallback: str) -> str:
+    """Source label of a figure: the model's default (named ``fallback``) when it equals it, else the scenario."""
+    return fallback if value == default else given
 
 
-def _machine(catalog: Any, name: str, price_usd: float | None, origin: str | None, key: str,
-             price_source: str | None = None):
-    """An economics MachineSpec for a catalog model, with the scenario's price and origin, and the price's
-    provenance: the scenario's price (an assumption), else the catalog's dated price, else the economics'
-    assumed $/TH tier price (``assume_price``: economics adds ``"price_usd"`` to ``spec.unverified``)."""
-    from ..economics.machine import MachineSpec
+def _inputs(sc: Scenario, hp: Any, catalog: Any) -> M.ReportInputs:
+    from ..economics.inputs import SeizedLot
+    from ..economics.release import ReleaseModel
 
-    model = catalog.get(name)
-    country = origin or model.assembly_country
-    if not country:
-        raise ScenarioError(f"{key}: the catalog has no country of assembly for {model.name!r}, so its tariff "
-                            "is unknown; set origin_country")
-    spec = MachineSpec.from_model(model, price_usd, origin_country=country, assume_price=True)
-    if price_usd is not None:
-        basis, source = "scenario_assumption", price_source or "the scenario file gives no price_source"
-    elif model.price_usd is not None:
-        basis, source = "catalog", f"{model.price_source} ({model.price_date})"
-    else:
-        basis, source = "assumed_tier", ("economics' assumed $/TH tier for its J/TH (minecore.economics.machine."
-                                         "ASSUMED_PRICE_USD_PER_TH), not a quote; set price_usd")
-    return model, spec, _Price(basis, source, "price_usd" in spec.unverified)
-
-
-def _economics_scenario(sc: Scenario, lot_index: int, catalog: Any, projection: Any, site: Any):
-    """The economics Scenario for one seized lot."""
-    from ..economics.seizure import ReleaseModel, ReplacementOption, SeizedLot
-    from ..economics.seizure import Scenario as EconScenario
-
-    spec = sc.seized[lot_index]
-    key = f"{sc.source}: seized[{lot_index + 1}]"
-    _model, machine, _price = _machine(catalog, spec.model, spec.price_usd, None, key, spec.price_source)
-    release_kw: dict[str, Any] = {"forfeiture_probability": spec.forfeiture_probability}
-    if spec.median_hold_days is not None:
-        release_kw["median_hold_days"] = spec.median_hold_days
-    lot_kw: dict[str, Any] = {}
-    if spec.holding_fee_usd_per_unit_day is not None:
-        lot_kw["holding_fee_usd_per_unit_day"] = spec.holding_fee_usd_per_unit_day
-    lot = SeizedLot(machine, units=spec.count, days_held=spec.days_held, legal_costs_usd=spec.legal_costs_usd,
-                    legal_costs_future_usd=spec.legal_costs_future_usd, release=ReleaseModel(**release_kw),
-                    redeploy_delay_days=spec.redeploy_delay_days,
-                    release_costs_usd_per_unit=spec.release_costs_usd_per_unit, **lot_kw)
-    options = []
-    for i, o in enumerate(sc.options):
-        _m, m, _price = _machine(catalog, o.model, o.price_usd, o.origin_country, f"{sc.source}: option[{i + 1}]",
-                                 o.price_source)
-        options.append(ReplacementOption(m, units=o.count, budget_usd=o.budget_usd, lead_time_days=o.lead_time_days,
-                                         freight_usd_per_unit=o.freight_usd_per_unit, tariff_rate=o.tariff_rate,
-                                         label=o.name))
-    return EconScenario(lot, tuple(options), site=site, projection=projection, horizon_days=sc.horizon_days,
-                        discount_rate_per_year=sc.discount_rate_per_year, as_of=sc.analysis_date,
-                        partial_fraction=sc.partial_fraction, strategies=sc.strategies)
-
-
-def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any], tariffs: Any) -> M.ReportInputs:
-    overridden = set(sc.network.overrides)
+    snapshot = sc.projection.snapshot
+    proj = sc.projection
     net = [
-        M.SourcedFigure("difficulty", snapshot.difficulty, "", _source_of(snapshot, "difficulty", overridden)),
-        M.SourcedFigure("BTC price", snapshot.btc_price_usd, "USD/BTC", _source_of(snapshot, "btc_price_usd", overridden)),
-        M.SourcedFigure("fees per block", snapshot.fees_btc_per_block, "BTC",
-                        _source_of(snapshot, "fees_btc_per_block", overridden)),
-        M.SourcedFigure("block height", snapshot.block_height, "", _source_of(snapshot, "block_height", overridden)),
+        M.SourcedFigure("difficulty", snapshot.difficulty, "", _source_of(snapshot, "difficulty")),
+        M.SourcedFigure("BTC price", snapshot.btc_price_usd, "USD/BTC", _source_of(snapshot, "btc_price_usd")),
+        M.SourcedFigure("fees per block", snapshot.fees_btc_per_block, "BTC", _source_of(snapshot, "fees_btc_per_block")),
+        M.SourcedFigure("block height", snapshot.block_height, "", _source_of(snapshot, "block_height")),
         M.SourcedFigure("subsidy", snapshot.subsidy_btc, "BTC", "consensus: halves every 210,000 blocks"),
-        M.SourcedFigure("network hashrate", snapshot.hashrate_ehs, "EH/s", _source_of(snapshot, "hashrate_ehs", overridden)),
+        M.SourcedFigure("network hashrate", snapshot.hashrate_ehs, "EH/s", _source_of(snapshot, "hashrate_ehs")),
         M.SourcedFigure("hashprice", hp.usd_per_ph_day, "USD/PH/day", "minecore.economics.hashprice of the figures above"),
-        M.SourcedFigure("difficulty growth", sc.network.difficulty_growth_per_month, "decimal/month", "scenario [network]"),
-        M.SourcedFigure("BTC price growth", sc.network.btc_price_growth_per_year, "decimal/year", "scenario [network]"),
+        M.SourcedFigure("difficulty growth", proj.difficulty_growth_per_month, "decimal/month", "scenario [network]"),
+        M.SourcedFigure("BTC price growth", proj.btc_price_growth_per_year, "decimal/year", "scenario [network]"),
     ]
-    for h in snapshot.halvings(1):
-        net.append(M.SourcedFigure("next halving", h.expected_date.isoformat(), f"(block {h.height:,})",
+    if proj.offset_days:
+        net += [
+            M.SourcedFigure("difficulty on the analysis date", float(proj.difficulty(1)[0]), "",
+                            f"snapshot difficulty grown {proj.offset_days} days at the difficulty growth"),
+            M.SourcedFigure("BTC price on the analysis date", float(proj.btc_price_usd(1)[0]), "USD/BTC",
+                            f"snapshot price grown {proj.offset_days} days at the BTC price growth"),
+        ]
+    for h in proj.halvings(1):
+        net.append(M.SourcedFigure("next halving", h.expected_date.isoformat(),
+                                   f"(block {h.height:,}, {h.days_from_snapshot:,.0f} days after the analysis date)",
                                    "block height and 600 s blocks"))
     site = sc.site
     site_figs = [
         M.SourcedFigure("power price", site.power_price_usd_per_kwh, "USD/kWh", "scenario [site]"),
         M.SourcedFigure("PUE", site.pue, "", "scenario [site]"),
         M.SourcedFigure("pool fee", site.pool_fee, "decimal", "scenario [site]"),
-        M.SourcedFigure("uptime", site.uptime, "decimal", "scenario [site]"),
+        M.SourcedFigure("availability", site.availability, "decimal", "scenario [site]"),
+        M.SourcedFigure("hashrate efficiency", site.hashrate_efficiency, "decimal", "scenario [site]"),
         M.SourcedFigure("hosting", site.hosting_usd_per_kwh, "USD/kWh", "scenario [site]"),
     ]
-    for i, (lot_spec, esc) in enumerate(zip(sc.seized, econ)):
-        lot = esc.lot
-        site_figs.append(M.SourcedFigure(f"{lot_spec.name}: holding fee", lot.holding_fee_usd_per_unit_day,
-                                         "USD/unit/day",
-                                         "scenario [[seized]]" if lot_spec.holding_fee_usd_per_unit_day is not None
-                                         else "economics default (>$200k for 200 units, research/seizure_context.md)"))
-        site_figs.append(M.SourcedFigure(f"{lot_spec.name}: median total hold", lot.release.median_hold_days, "days",
-                                         "scenario [[seized]]" if lot_spec.median_hold_days is not None
-                                         else "economics default release model (holds of ~2 to >6 months)"))
+    fee_default = SeizedLot.__dataclass_fields__["holding_fee_usd_per_unit_day"].default
+    for lot in sc.lots:
+        site_figs.append(M.SourcedFigure(f"{lot.name}: holding fee", lot.holding_fee_usd_per_unit_day, "USD/unit/day",
+                                         _default_or(lot.holding_fee_usd_per_unit_day, fee_default, "scenario [[seized]]",
+                                                     "economics default (>$200k for 200 units, "
+                                                     "research/seizure_context.md)")))
+        site_figs.append(M.SourcedFigure(f"{lot.name}: median total hold", lot.release.median_hold_days, "days",
+                                         _default_or(lot.release.median_hold_days, ReleaseModel().median_hold_days,
+                                                     "scenario [[seized]]", "economics default release model "
+                                                     "(holds of ~2 to >6 months)")))
+    tariffs = _tariffs(sc)
     models: list[M.ModelInput] = []
     seen: set[str] = set()
-    entries = [(s.model, s.price_usd, s.price_source, None) for s in sc.seized]
-    entries += [(o.model, o.price_usd, o.price_source, o.origin_country) for o in sc.options]
-    as_of = econ[0].as_of
-    for name, price, price_source, origin in entries:
-        m, spec, prov = _machine(catalog, name, price, origin, sc.source, price_source)
-        country = spec.origin_country
-        ident = f"{m.name}|{country}|{spec.price_usd}"
+    specs = [lot.machine for lot in sc.lots] + [o.machine for o in sc.options]
+    given_origin = {o.machine.name: o.origin_country for o in sc.options if o.origin_country}
+    for spec in specs:
+        ident = f"{spec.name}|{spec.origin_country}|{spec.price_usd}"
         if ident in seen:
             continue
         seen.add(ident)
-        rate = tariffs.rate(country, as_of)
+        m = catalog.get(spec.key or spec.name)
+        country = spec.origin_country
         models.append(M.ModelInput(
-            name=m.name, maker=m.maker, hashrate_ths=m.hashrate_ths, power_w=m.power_w,
-            efficiency_j_per_th=m.efficiency_j_per_th if m.efficiency_j_per_th is not None else m.power_w / m.hashrate_ths,
-            origin_country=country + ("" if origin is None else " (scenario)"), restricted=m.restricted,
-            customs_hold_exposed=m.customs_hold_exposed, price_usd=spec.price_usd, price_source=prov.source,
-            tariff_rate=rate, tariff_source=tariffs.source_for(country, as_of),
-            unverified_fields=tuple(m.unverified), sources=tuple(m.sources), price_basis=prov.basis,
-            price_unverified=prov.unverified))
+            name=spec.name, maker=m.maker, hashrate_ths=spec.hashrate_ths, power_w=spec.power_w,
+            efficiency_j_per_th=spec.efficiency_j_per_th,
+            origin_country=country + (" (scenario)" if given_origin.get(spec.name) == country else ""),
+            restricted=m.restricted, customs_hold_exposed=m.customs_hold_exposed, price_usd=spec.price_usd,
+            price_source=spec.price_source, tariff_rate=tariffs.rate(country, sc.analysis_date),
+            tariff_source=tariffs.source_for(country, sc.analysis_date), unverified_fields=tuple(m.unverified),
+            sources=tuple(m.sources), price_basis=spec.price_basis, price_unverified="price_usd" in spec.unverified))
     notes = (
-        f"Network snapshot {snapshot.label}; hashprice "
-        f"${hp.usd_per_ph_day:,.2f}/PH/day.",
-        f"Tariffs: US duty table as of {tariffs.as_of.isoformat() if tariffs.as_of else 'n/a'} "
-        f"(HTS {tariffs.hts_code}), by country of assembly.",
+        f"Network snapshot {snapshot.label}; hashprice ${hp.usd_per_ph_day:,.2f}/PH/day.",
+        f"Tariffs: US duty schedule (HTS {tariffs.hts_code}) by country of assembly, verified through "
+        f"{tariffs.verified_through.isoformat() if tariffs.verified_through else 'n/a'}.",
         "Catalog figures marked unverified come from a single secondary source; check them before relying on them.",
     )
     return M.ReportInputs(
-        scenario_name=sc.name, scenario_source=sc.source, analysis_date=as_of.isoformat(),
+        scenario_name=sc.name, scenario_source=sc.source, analysis_date=sc.analysis_date.isoformat(),
         horizon_days=sc.horizon_days, discount_rate_per_year=sc.discount_rate_per_year,
         snapshot_name=snapshot.name, snapshot_date=snapshot.date.isoformat(), network=tuple(net),
         site=tuple(site_figs), models=tuple(models), notes=notes)
+
+
+def _tariffs(sc: Scenario) -> Any:
+    from ..economics.tariffs import TariffTable, default_tariffs
+
+    if isinstance(sc.tariffs, TariffTable):
+        return sc.tariffs
+    return default_tariffs() if sc.tariffs is not None else TariffTable(())
 
 
 # ------------------------------------------------------------------------------------------ per lot
@@ -213,42 +163,40 @@ def _inputs(sc: Scenario, snapshot: Any, hp: Any, catalog: Any, econ: list[Any],
 
 def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
                 progress: ProgressFactory) -> tuple[M.LotReport, Any]:
-    from ..economics.seizure import compare, sensitivity
+    from ..economics.decision import compare
+    from ..economics.sensitivity_table import sensitivity
 
-    spec = sc.seized[i]
     res = compare(esc)
     f = sc.partial_fraction
     names = {o.label: strategy_name(o.label, f) for o in res.outcomes}
     lot = esc.lot
     wait = next((o for o in res.outcomes if o.label == "wait_and_redeploy"), None)
-    seized_price = _machine(catalog, spec.model, spec.price_usd, None, sc.source, spec.price_source)[2]
-    option_price = {o.name: _machine(catalog, o.model, o.price_usd, o.origin_country, sc.source, o.price_source)[2]
-                    for o in sc.options}
     options = [M.OptionRow(
-        name=f"Redeploy {spec.name}", kind="seized", model=lot.machine.name, units=lot.units,
+        name=f"Redeploy {lot.name}", kind="seized", model=lot.machine.name, units=lot.units,
         hashrate_ths=lot.machine.hashrate_ths * lot.units, power_mw=lot.machine.power_w * lot.units / 1e6,
         efficiency_j_per_th=lot.machine.efficiency_j_per_th, unit_price_usd=lot.machine.price_usd, tariff_rate=0.0,
-        capex_usd=0.0, daily_margin_usd=res.seized_daily_margin_day0_usd, payback_days=None,
+        capex_usd=0.0, daily_margin_usd=res.seized_daily_margin_day0_usd, payback_day=None,
         npv_usd=wait.expected_npv_usd if wait is not None else float("nan"),
-        breakeven_power_usd_per_kwh=res.seized_break_even_power_price_usd_per_kwh, origin_country=lot.machine.origin_country,
+        break_even_power_price_usd_per_kwh=res.seized_break_even_power_price_usd_per_kwh, origin_country=lot.machine.origin_country,
         start_day=int(round(res.expected_release_day)) if res.expected_release_day == res.expected_release_day else 0,
-        price_basis=seized_price.basis, price_source=seized_price.source, price_unverified=seized_price.unverified)]
+        price_basis=lot.machine.price_basis, price_source=lot.machine.price_source,
+        price_unverified="price_usd" in lot.machine.unverified)]
     for ro in res.options:
         s = ro.summary()
         options.append(M.OptionRow(
             name=ro.name, kind="replacement", model=s["model"], units=s["units"], hashrate_ths=s["hashrate_ths"],
             power_mw=s["power_mw"], efficiency_j_per_th=s["efficiency_j_per_th"], unit_price_usd=s["unit_price_usd"],
             tariff_rate=s["tariff_rate"], capex_usd=s["capex_usd"], daily_margin_usd=s["daily_margin_day0_usd"],
-            payback_days=s["payback_day"], npv_usd=s["npv_usd"], roi=s["roi"], irr_per_year=s["irr_per_year"],
-            breakeven_power_usd_per_kwh=s["break_even_power_price_usd_per_kwh"], origin_country=s["origin_country"],
-            start_day=s["lead_time_days"], price_basis=option_price[ro.name].basis,
-            price_source=option_price[ro.name].source, price_unverified=option_price[ro.name].unverified))
+            payback_day=s["payback_day"], npv_usd=s["npv_usd"], roi=s["roi"], irr_per_year=s["irr_per_year"],
+            break_even_power_price_usd_per_kwh=s["break_even_power_price_usd_per_kwh"], origin_country=s["origin_country"],
+            start_day=s["lead_time_days"], price_basis=ro.option.machine.price_basis,
+            price_source=ro.option.machine.price_source, price_unverified="price_usd" in ro.option.machine.unverified))
 
     strategies = tuple(M.StrategyRow(key=o.label, name=names[o.label][0], description=names[o.label][1],
-                                     expected_npv_usd=o.expected_npv_usd, rank=k + 1, payback_days=o.payback_day)
+                                     expected_npv_usd=o.expected_npv_usd, rank=k + 1, payback_day=o.payback_day)
                        for k, o in enumerate(res.outcomes))
     win, run = res.winner, res.runner_up
-    summary = (f"{spec.name}: {names[win.label][0]} (expected NPV {_usd(win.expected_npv_usd)}"
+    summary = (f"{lot.name}: {names[win.label][0]} (expected NPV {_usd(win.expected_npv_usd)}"
                + (f", {_usd(res.margin_usd)} ahead of '{names[run.label][0]}')" if run else ")"))
     rec = M.Recommendation(strategy_key=win.label, strategy_name=names[win.label][0],
                            expected_npv_usd=win.expected_npv_usd, runner_up_key=run.label if run else None,
@@ -256,19 +204,14 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
                            margin_over_next_usd=res.margin_usd if run else None, summary=summary)
 
     hc = res.hold_cost
-    hold = M.HoldCostRow(lot=spec.name, model=lot.machine.name, units=hc.units, days_held=hc.days_held,
+    hold = M.HoldCostRow(lot=lot.name, model=lot.machine.name, units=hc.units, days_held=hc.days_held,
                          holding_fees_usd=hc.holding_fees_usd, legal_costs_usd=hc.legal_costs_usd,
-                         lost_margin_usd=hc.lost_margin_at_snapshot_usd, difficulty_drift_usd=hc.difficulty_growth_usd,
-                         total_usd=hc.total_usd)
+                         lost_margin_at_analysis_date_usd=hc.lost_margin_at_analysis_date_usd,
+                         difficulty_drift_usd=hc.difficulty_drift_usd, total_usd=hc.total_usd)
 
-    # sensitivity: each input at its low and high value, others at base
-    sens = sc.sensitivity
-    p0 = esc.projection.snapshot.btc_price_usd
-    btc_lo, btc_hi = (p0 * (1.0 + c) for c in sens.btc_price_change)  # input mapping: relative change -> price
-    table = sensitivity(esc, power_prices_usd_per_kwh=list(sens.power_price_usd_per_kwh),
-                        btc_prices_usd=[btc_lo, btc_hi],
-                        difficulty_growths_per_month=list(sens.difficulty_growth_per_month),
-                        hold_scales=list(sens.hold_scale))
+    # sensitivity: each input at its low, base and high value (the scenario's ranges), others at base
+    p0 = float(esc.projection.btc_price_usd(1)[0])
+    table = sensitivity(esc)
     base_values = {"power_price_usd_per_kwh": (esc.site.power_price_usd_per_kwh, "USD/kWh", "power price"),
                    "btc_price_usd": (p0, "USD/BTC", "BTC price"),
                    "difficulty_growth_per_month": (esc.projection.difficulty_growth_per_month, "decimal/month",
@@ -305,7 +248,7 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
             margin_base_usd=res.margin_usd if run else None,
             base_winner_lead_low_usd=lead(lo.npv_usd), base_winner_lead_high_usd=lead(hi.npv_usd)))
 
-    mc_summary = _monte_carlo(sc, esc, names, progress, spec.name)
+    mc_summary = _monte_carlo(sc, esc, names, progress, lot.name)
 
     step = 7
     series = []
@@ -318,7 +261,7 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
 
     exp_day = res.expected_release_day
     return (M.LotReport(
-        lot=spec.name, model=lot.machine.name, units=lot.units, days_held=res.days_held,
+        lot=lot.name, model=lot.machine.name, units=lot.units, days_held=res.days_held,
         expected_release_day=exp_day if exp_day == exp_day else None,
         release_within_horizon_probability=res.release_within_horizon_probability,
         forfeiture_probability=res.forfeiture_probability, hold_cost=hold, options=tuple(options),
@@ -326,26 +269,19 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
         cash_series=tuple(series)), res)
 
 
-def _dispatch(sc: Scenario, catalog: Any, results: list[Any], site: Any, projection: Any) -> M.SiteDispatch | None:
+def _dispatch(sc: Scenario, results: list[Any]) -> M.SiteDispatch | None:
     """Site dispatch under the power cap: the scenario's fleet plus what each lot's recommendation runs."""
     if not sc.fleet and sc.site.power_cap_mw is None:
         return None
     from ..economics.fleet import dispatch_under_cap
-    from ..economics.machine import MachineSpec
 
-    entries: list[tuple[Any, int, str]] = []
-    for f in sc.fleet:
-        m = catalog.get(f.model)
-        # tariffs do not matter for machines already owned, so a missing country of assembly is fine here
-        spec = MachineSpec(m.name, m.hashrate_ths, m.power_w, m.price_usd, m.assembly_country or "n/a (owned)",
-                           key=m.key, unverified=tuple(m.unverified))
-        entries.append((spec, f.count, "fleet"))
-    for lot_spec, res in zip(sc.seized, results):
-        entries += [(spec, n, f"{lot_spec.name}: {label}") for spec, n, label in res.machines_after()]
-    plan = dispatch_under_cap(entries, sc.site.power_cap_mw, site, projection)
+    entries: list[tuple[Any, int, str]] = [(f.machine, f.units, "fleet") for f in sc.fleet]
+    for lot, res in zip(sc.lots, results):
+        entries += [(spec, n, f"{lot.name}: {label}") for spec, n, label in res.machines_after()]
+    plan = dispatch_under_cap(entries, sc.site.power_cap_mw, sc.site, sc.projection)
     rows = tuple(M.DispatchRow(label=r["label"], model=r["model"], units=r["units"], units_on=r["units_on"],
                                profitable=r["profitable"],
-                               breakeven_power_usd_per_kwh=r["break_even_power_price_usd_per_kwh"],
+                               break_even_power_price_usd_per_kwh=r["break_even_power_price_usd_per_kwh"],
                                power_mw_on=r["power_mw_on"], margin_usd_per_day=r["margin_usd_per_day"])
                  for r in plan.rows)
     return M.SiteDispatch(site_cap_mw=plan.site_cap_mw, rows=rows, power_mw_on=plan.power_mw_on,
@@ -357,17 +293,14 @@ def _dispatch(sc: Scenario, catalog: Any, results: list[Any], site: Any, project
 def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], progress: ProgressFactory,
                  lot_name: str) -> M.MonteCarloSummary | None:
     mcs = sc.monte_carlo
-    if not mcs.enabled or mcs.paths == 0:
+    if not mcs.enabled:
         return None
     import numpy as np
 
-    from ..economics.montecarlo import MCEngine, MonteCarloParams, run_monte_carlo
+    from ..economics.inputs import MCEngine
+    from ..economics.montecarlo import run_monte_carlo
 
-    params = MonteCarloParams(n_paths=mcs.paths, seed=mcs.seed, btc_drift_per_year=mcs.btc_drift_per_year,
-                              btc_vol_per_year=mcs.btc_volatility_per_year,
-                              difficulty_vol_per_month=mcs.difficulty_growth_sd_per_month,
-                              price_difficulty_correlation=mcs.price_difficulty_correlation,
-                              engine=MCEngine.NUMPY)  # no JIT in reports
+    params = dataclasses.replace(mcs, engine=MCEngine.NUMPY)  # no JIT in reports
     with progress(f"Monte Carlo: {lot_name}", mcs.paths) as advance:
         res = run_monte_carlo(esc, params, progress=advance)
     rows = []
@@ -386,9 +319,12 @@ def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], prog
     hists = tuple(M.Histogram(k, tuple(float(e) for e in edges), tuple(int(c) for c in np.histogram(np.clip(d, lo, hi),
                                                                                                     edges)[0]))
                   for k, d in zip(top, data))
+    drift = mcs.btc_drift_per_year
     figs = (
         M.SourcedFigure("BTC volatility", mcs.btc_volatility_per_year, "decimal/sqrt(year)", "scenario [monte_carlo]"),
-        M.SourcedFigure("BTC drift", mcs.btc_drift_per_year, "decimal/year", "scenario [monte_carlo]"),
+        M.SourcedFigure("BTC drift", esc.projection.btc_price_growth_per_year if drift is None else drift,
+                        "decimal/year", "scenario [network] BTC price growth" if drift is None
+                        else "scenario [monte_carlo]"),
         M.SourcedFigure("difficulty growth sd", mcs.difficulty_growth_sd_per_month, "decimal/month",
                         "scenario [monte_carlo]"),
         M.SourcedFigure("price-difficulty correlation", mcs.price_difficulty_correlation, "", "scenario [monte_carlo]"),
@@ -413,28 +349,18 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
     catalog : hardware catalog (default: the built-in one); emulate : also run the emulator per model;
     progress : factory of progress callbacks (see :data:`ProgressFactory`), e.g. the CLI's rich bar.
     """
-    from ..economics.machine import OperatingCosts
-    from ..economics.network import NetworkProjection, hashprice
-    from ..economics.tariffs import default_tariffs
+    from ..economics.network import hashprice
 
     if catalog is None:
         from ..hardware import default_catalog
 
         catalog = default_catalog()
     progress = progress or _no_progress
-    snapshot = _snapshot(sc)
-    projection = NetworkProjection(snapshot, difficulty_growth_per_month=sc.network.difficulty_growth_per_month,
-                                   btc_price_growth_per_year=sc.network.btc_price_growth_per_year)
-    site = OperatingCosts(power_price_usd_per_kwh=sc.site.power_price_usd_per_kwh, pue=sc.site.pue,
-                          pool_fee=sc.site.pool_fee, uptime=sc.site.uptime,
-                          hosting_usd_per_kwh=sc.site.hosting_usd_per_kwh)
-    hp = hashprice(snapshot)
-    econ = [_economics_scenario(sc, i, catalog, projection, site) for i in range(len(sc.seized))]
-    tariffs = default_tariffs()
-    inputs = _inputs(sc, snapshot, hp, catalog, econ, tariffs)
-    decided = [_lot_report(sc, i, esc, catalog, progress) for i, esc in enumerate(econ)]
+    hp = hashprice(sc.projection.snapshot)
+    inputs = _inputs(sc, hp, catalog)
+    decided = [_lot_report(sc, i, sc.for_lot(i), catalog, progress) for i in range(len(sc.lots))]
     lots = tuple(lr for lr, _res in decided)
-    dispatch = _dispatch(sc, catalog, [res for _lr, res in decided], site, projection)
+    dispatch = _dispatch(sc, [res for _lr, res in decided])
 
     plan = tuple(M.PlanRow(lot=lr.lot, strategy_key=lr.recommendation.strategy_key,
                            strategy_name=lr.recommendation.strategy_name,
@@ -443,8 +369,11 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
     breakeven: dict[str, M.BreakEvenRow] = {}
     for lr in lots:
         for o in lr.options:
-            breakeven.setdefault(o.model, M.BreakEvenRow(o.model, o.kind, o.breakeven_power_usd_per_kwh))
+            breakeven.setdefault(o.model, M.BreakEvenRow(o.model, o.kind, o.break_even_power_price_usd_per_kwh))
     warnings = []
+    tariff_warning = _tariffs(sc).warning(sc.analysis_date)
+    if tariff_warning:
+        warnings.append(tariff_warning)
     for m in inputs.models:
         critical = {"hashrate_ths", "power_w", "efficiency_j_per_th"} & set(m.unverified_fields)
         if critical:
@@ -463,5 +392,5 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
         inputs=dataclasses.replace(inputs, scenario_source=source), lots=lots, plan=plan,
         plan_expected_npv_usd=sum(p.expected_npv_usd for p in plan),
         hold_cost_total_usd=sum(lr.hold_cost.total_usd for lr in lots),
-        breakeven=tuple(sorted(breakeven.values(), key=lambda b: b.breakeven_power_usd_per_kwh)),
+        breakeven=tuple(sorted(breakeven.values(), key=lambda b: b.break_even_power_price_usd_per_kwh)),
         emulation=emulation, dispatch=dispatch, warnings=tuple(warnings))

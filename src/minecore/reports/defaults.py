@@ -8,8 +8,8 @@ comment; override any of them in your own scenario file.
 
 DEFAULT_SCENARIO_TOML = """\
 # minecore scenario: the built-in default of `minecore report`.
-# Schema: README.md, "Scenario files". Every key is optional unless marked required there.
-schema = 1
+# Schema: docs/scenario.md. Every key is optional unless marked required there.
+schema = 2
 
 [scenario]
 name = "US operator: customs-held Antminer S21 and Whatsminer M60S lots"
@@ -22,7 +22,7 @@ strategies = ["wait_and_redeploy", "sell_on_release", "replace_now", "replace_an
 power_price_usd_per_kwh = 0.05    # [USD/kWh]
 pue = 1.10                        # air-cooled site overhead
 pool_fee = 0.02                   # FPPS-style pool fee (decimal)
-uptime = 0.97                     # decimal of the time hashing
+availability = 0.97               # share of the time the machines are on
 
 [network]
 # No overrides: the shipped snapshot (minecore.economics, dated, sourced) is used as is.
@@ -31,7 +31,7 @@ difficulty_growth_per_month = 0.02   # +2 %/month [decimal/month]
 [[seized]]
 name = "S21 lot"
 model = "Antminer S21"
-count = 1000
+units = 1000
 days_held = 180
 # Every price below is a scenario assumption: the catalog has no dated price for these models, and its notes
 # say the undated listings are not used as default prices. price_source says where each one comes from.
@@ -44,7 +44,7 @@ legal_costs_future_usd = 20000       # still to pay to get the lot back (assumpt
 [[seized]]
 name = "M60S lot"
 model = "Whatsminer M60S"
-count = 300
+units = 300
 days_held = 120
 price_usd = 6299                     # ASSUMPTION: resale base; not a catalog price
 price_source = "undated secondary listing, unverified (research/asic_models.json); the catalog does not use it"
@@ -52,7 +52,7 @@ holding_fee_usd_per_unit_day = 14.0
 legal_costs_usd = 15000
 legal_costs_future_usd = 5000
 
-# Replacement options. Without count or budget_usd each option is sized to match each lot's hashrate.
+# Replacement options. Without units or budget_usd each option is sized to match each lot's hashrate.
 [[option]]
 name = "Bitdeer A2"
 model = "SEALMINER A2"
@@ -75,7 +75,7 @@ name = "S21 Pro (China)"
 model = "Antminer S21 Pro"
 price_usd = 4129                     # ASSUMPTION: not a catalog price
 price_source = "undated asicmarketplace listing (245 TH bin) via github:kookoo55/miningftw (research/asic_models.json); the catalog does not use it as a default price"
-origin_country = "China"             # China-origin units carry the 57.6 % total duty from 2025-08-07
+origin_country = "China"             # China-origin units pay 47.6 % total duty from 2025-11-10 (tariff schedule)
 lead_time_days = 30
 freight_usd_per_unit = 40
 
@@ -83,7 +83,6 @@ freight_usd_per_unit = 40
 paths = 1000
 seed = 2025
 btc_volatility_per_year = 0.50       # GBM volatility (decimal per sqrt(year))
-btc_drift_per_year = 0.0
 difficulty_growth_sd_per_month = 0.01
 price_difficulty_correlation = 0.5
 

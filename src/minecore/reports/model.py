@@ -91,8 +91,8 @@ class OptionRow:
 
     kind : ``"seized"`` or ``"replacement"``; hashrate_ths [TH/s] and power_mw [MW] for all ``units``;
     capex_usd [USD] includes the tariff (zero for seized units already paid for);
-    daily_margin_usd [USD/day] on day 0 after release/delivery; payback_days [days] or None = never;
-    npv_usd [USD] over the horizon at the scenario discount rate; breakeven_power_usd_per_kwh [USD/kWh];
+    daily_margin_usd [USD/day] on day 0 after release/delivery; payback_day [days] or None = never;
+    npv_usd [USD] over the horizon at the scenario discount rate; break_even_power_price_usd_per_kwh [USD/kWh];
     roi [decimal] undiscounted (margin + salvage - capex) / capex over the horizon; irr_per_year [decimal/year]
     rate at which the option's cash flows have zero NPV. Both None for seized rows (capex sunk); irr_per_year is
     also None where no such rate exists (no cash ever comes back). See
@@ -111,9 +111,9 @@ class OptionRow:
     tariff_rate: float
     capex_usd: float
     daily_margin_usd: float
-    payback_days: float | None
+    payback_day: float | None
     npv_usd: float
-    breakeven_power_usd_per_kwh: float
+    break_even_power_price_usd_per_kwh: float
     roi: float | None = None
     irr_per_year: float | None = None
     origin_country: str = ""
@@ -133,7 +133,7 @@ class HoldCostRow:
     days_held: int
     holding_fees_usd: float
     legal_costs_usd: float
-    lost_margin_usd: float
+    lost_margin_at_analysis_date_usd: float
     difficulty_drift_usd: float
     total_usd: float
 
@@ -147,7 +147,7 @@ class StrategyRow:
     description: str
     expected_npv_usd: float
     rank: int
-    payback_days: float | None = None
+    payback_day: float | None = None
 
 
 @dataclass(frozen=True)
@@ -316,7 +316,7 @@ class BreakEvenRow:
 
     model: str
     kind: str
-    breakeven_power_usd_per_kwh: float
+    break_even_power_price_usd_per_kwh: float
 
 
 @dataclass(frozen=True)
@@ -325,7 +325,7 @@ class DispatchRow:
 
     label : where the units come from (``fleet``, ``LOT: seized MODEL``, ``LOT: replacement OPTION``);
     units / units_on : owned and running under the cap; profitable : break-even above the power price;
-    breakeven_power_usd_per_kwh [USD/kWh]; power_mw_on [MW of facility power, wall x PUE];
+    break_even_power_price_usd_per_kwh [USD/kWh]; power_mw_on [MW of facility power, wall x PUE];
     margin_usd_per_day [USD/day] of the running units at today's hashprice.
     """
 
@@ -334,7 +334,7 @@ class DispatchRow:
     units: int
     units_on: int
     profitable: bool
-    breakeven_power_usd_per_kwh: float
+    break_even_power_price_usd_per_kwh: float
     power_mw_on: float
     margin_usd_per_day: float
 

@@ -110,10 +110,10 @@ def _options(r: _m.Report, lot: _m.LotReport) -> str:
         price = _e(fmt.usd(o.unit_price_usd)) + "<br>" + _price_basis(o.price_basis, o.price_unverified)
         rows.append([_e(o.name), _e(fmt.number(o.units)), _e(fmt.number(o.hashrate_ths, 0)),
                      _e(fmt.number(o.power_mw, 2)), _e(fmt.number(o.efficiency_j_per_th, 1)), price, _e(capex),
-                     _money(o.daily_margin_usd) + "/day", _e(fmt.days(o.payback_days) if o.capex_usd else "sunk"),
+                     _money(o.daily_margin_usd) + "/day", _e(fmt.days(o.payback_day) if o.capex_usd else "sunk"),
                      _money(o.npv_usd), _e(fmt.pct(o.roi, 0) if o.capex_usd else "sunk"),
                      _e(fmt.pct(o.irr_per_year, 0) if o.capex_usd else "sunk"),
-                     _e(fmt.usd_per_kwh(o.breakeven_power_usd_per_kwh)) + "/kWh"])
+                     _e(fmt.usd_per_kwh(o.break_even_power_price_usd_per_kwh)) + "/kWh"])
     return _table(["option", "units", "TH/s", "MW", "J/TH", "unit price", "capex incl. tariff", "daily margin", "payback", "NPV",
                    "ROI", "IRR", "break-even power"], rows,
                   caption=f"Whole lots; replacements sized to the lot's hashrate unless counted. NPV over "
@@ -129,7 +129,7 @@ def _hold(r: _m.Report) -> str:
     for lot in r.lots:
         h = lot.hold_cost
         rows.append([_e(h.lot), _e(fmt.number(h.units)), _e(fmt.number(h.days_held)), _e(fmt.usd(h.holding_fees_usd)),
-                     _e(fmt.usd(h.legal_costs_usd)), _e(fmt.usd(h.lost_margin_usd)),
+                     _e(fmt.usd(h.legal_costs_usd)), _e(fmt.usd(h.lost_margin_at_analysis_date_usd)),
                      _e(fmt.usd(h.difficulty_drift_usd)), f"<strong>{_e(fmt.usd(h.total_usd))}</strong>"])
     if len(r.lots) > 1:
         rows.append(["<strong>all lots</strong>", "", "", "", "", "", "",
@@ -208,7 +208,7 @@ def _dispatch(r: _m.Report) -> str:
     cap = f"{fmt.number(d.site_cap_mw, 2)} MW cap" if d.site_cap_mw is not None else "no power cap"
     rows = [[_e(f"{x.label}: {x.model}" if x.label == "fleet" else x.label), _e(fmt.number(x.units)),
              _e(fmt.number(x.units_on) if x.profitable else "0 (unprofitable)"),
-             _e(fmt.usd_per_kwh(x.breakeven_power_usd_per_kwh)) + "/kWh", _e(fmt.number(x.power_mw_on, 2)),
+             _e(fmt.usd_per_kwh(x.break_even_power_price_usd_per_kwh)) + "/kWh", _e(fmt.number(x.power_mw_on, 2)),
              _money(x.margin_usd_per_day) + "/day"] for x in d.rows]
     return (f"<h2>Site dispatch, {_e(cap)}</h2>"
             + f"<p>The cap costs <strong>{_e(fmt.usd(d.cost_of_cap_usd_per_day))}/day</strong> of operating margin: "

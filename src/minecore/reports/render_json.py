@@ -1,7 +1,7 @@
 """JSON rendering of a :class:`~minecore.reports.model.Report`, and the JSON Schema it follows.
 
 The document is the report tree with units in every key name (``npv_usd``, ``power_mw``...).
-``schema_version`` comes first; ``payback_days: null`` means the option never pays back within the
+``schema_version`` comes first; ``payback_day: null`` means the option never pays back within the
 horizon. Non-finite numbers become ``null``. The schema is derived from the dataclasses of
 :mod:`minecore.reports.model`, so the two cannot drift apart; ``tests/test_report_formats.py`` pins the
 key sets, so a renamed key fails a test and needs a ``SCHEMA_VERSION`` bump.

@@ -95,10 +95,10 @@ def _options(report: _m.Report, lot: _m.LotReport, width: int, out: list[Any]) -
         margin = fmt.usd(o.daily_margin_usd) + "/d"
         npv = fmt.usd(o.npv_usd)
         return [f"[red]{margin}[/red]" if o.daily_margin_usd < 0 else margin,
-                fmt.days(o.payback_days) if o.capex_usd else "sunk",
+                fmt.days(o.payback_day) if o.capex_usd else "sunk",
                 f"[red]{npv}[/red]" if o.npv_usd < 0 else npv,
                 fmt.pct(o.roi, 0) if o.capex_usd else "sunk", fmt.pct(o.irr_per_year, 0) if o.capex_usd else "sunk",
-                fmt.usd_per_kwh(o.breakeven_power_usd_per_kwh) + "/kWh"]
+                fmt.usd_per_kwh(o.break_even_power_price_usd_per_kwh) + "/kWh"]
 
     caption = (f"NPV over {report.inputs.horizon_days:,} days at {fmt.pct(report.inputs.discount_rate_per_year)}/year "
                "incl. salvage; the seized row's NPV is 'wait and redeploy' (capex sunk); "
@@ -138,7 +138,7 @@ def _hold(report: _m.Report, out: list[Any]) -> None:
     for lot in report.lots:
         h = lot.hold_cost
         t.add_row(_x(h.lot), fmt.number(h.units), fmt.number(h.days_held), fmt.usd(h.holding_fees_usd),
-                  fmt.usd(h.legal_costs_usd), fmt.usd(h.lost_margin_usd), fmt.usd(h.difficulty_drift_usd),
+                  fmt.usd(h.legal_costs_usd), fmt.usd(h.lost_margin_at_analysis_date_usd), fmt.usd(h.difficulty_drift_usd),
                   f"[bold]{fmt.usd(h.total_usd)}[/bold]")
     if len(report.lots) > 1:
         t.add_row("[bold]all lots[/bold]", "", "", "", "", "", "", f"[bold]{fmt.usd(report.hold_cost_total_usd)}[/bold]")
@@ -236,7 +236,7 @@ def _dispatch(report: _m.Report, out: list[Any]) -> None:
     for r in d.rows:
         running = fmt.number(r.units_on) if r.profitable else "0 (unprofitable)"
         t.add_row(_x(f"{r.label}: {r.model}" if r.label == "fleet" else r.label), fmt.number(r.units), running,
-                  fmt.usd_per_kwh(r.breakeven_power_usd_per_kwh) + "/kWh", fmt.number(r.power_mw_on, 2),
+                  fmt.usd_per_kwh(r.break_even_power_price_usd_per_kwh) + "/kWh", fmt.number(r.power_mw_on, 2),
                   fmt.usd(r.margin_usd_per_day) + "/d")
     out.append(t)
 

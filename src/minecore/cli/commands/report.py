@@ -43,6 +43,7 @@ def run(args) -> int:
     import sys
 
     from ...reports import build_report, default_scenario, load_scenario, render
+    from ...reports.scenario import with_monte_carlo
     from ..progress import progress_bar
 
     catalog = None
@@ -51,11 +52,10 @@ def run(args) -> int:
 
         catalog = load_catalog(args.catalog)
     scenario = load_scenario(args.scenario, catalog=catalog) if args.scenario else default_scenario(catalog=catalog)
-    scenario = scenario.with_monte_carlo(paths=args.paths, seed=args.seed)
-    if args.emulate_seconds <= 0:
-        from ...errors import InvalidInputError
+    scenario = with_monte_carlo(scenario, paths=args.paths, seed=args.seed)
+    from ...validate import positive
 
-        raise InvalidInputError(f"--emulate-seconds must be > 0, got {args.emulate_seconds}")
+    positive("--emulate-seconds", args.emulate_seconds, hi=3600.0)
     report = build_report(scenario, catalog=catalog, emulate=args.emulate, emulate_seconds=args.emulate_seconds,
                           progress=lambda description, total: progress_bar(total, description))
 

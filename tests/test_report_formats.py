@@ -88,7 +88,7 @@ def test_json_keys_are_pinned(doc):
     """The stable schema: renaming any of these keys needs a SCHEMA_VERSION bump and this list updated."""
     # 1.1 added "dispatch"; 1.2 added price_basis/price_source/price_unverified to options, models;
     # 1.3 added the winner/runner-up/NPV/margin at each sensitivity point and the base winner's lead
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.3"
+    assert doc["schema_version"] == SCHEMA_VERSION == "2.0"
     assert list(doc)[0] == "schema_version"
     assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
                         "hold_cost_total_usd", "breakeven", "emulation", "dispatch", "warnings"}

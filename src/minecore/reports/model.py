@@ -12,17 +12,20 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..economics.spec import PRICE_BASES  # where a unit price comes from (price_basis)
+
 #: Version of the JSON document :func:`minecore.reports.render_json.report_to_dict` writes.
 #: Bump the major number when a key is renamed or removed, the minor when one is added.
 #: 1.1 added ``dispatch``; 1.2 added ``price_basis``/``price_unverified`` (models) and
 #: ``price_basis``/``price_source``/``price_unverified`` (options); 1.3 added to each sensitivity row the winner,
 #: runner-up, winner's NPV and margin at low/base/high and the base winner's lead at low/high.
-SCHEMA_VERSION = "1.3"
+#: 2.0 renamed keys to the economics' vocabulary (docs/glossary.md): ``breakeven_power_usd_per_kwh`` ->
+#: ``break_even_power_price_usd_per_kwh`` (options, breakeven, dispatch rows), ``payback_days`` -> ``payback_day``
+#: (options, strategies), hold cost ``lost_margin_usd`` -> ``lost_margin_at_analysis_date_usd`` (the old key held
+#: that quantity under the name of a different one); the site inputs list ``availability`` and
+#: ``hashrate_efficiency`` instead of ``uptime``.
+SCHEMA_VERSION = "2.0"
 
-#: Where a unit price comes from (``price_basis``): a dated catalog price, the scenario file's own figure (an
-#: assumption of whoever wrote the scenario), or :func:`minecore.economics.machine.assumed_price_usd` (an
-#: efficiency-tier $/TH assumption, never a quote; economics flags it with ``"price_usd"`` in ``unverified``).
-PRICE_BASES = ("catalog", "scenario_assumption", "assumed_tier")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ class OptionRow:
     roi [decimal] undiscounted (margin + salvage - capex) / capex over the horizon; irr_per_year [decimal/year]
     rate at which the option's cash flows have zero NPV. Both None for seized rows (capex sunk); irr_per_year is
     also None where no such rate exists (no cash ever comes back). See
-    :class:`minecore.economics.seizure.ResolvedOption`. unit_price_usd [USD/unit] comes from ``price_basis``
+    :class:`minecore.economics.results.ResolvedOption`. unit_price_usd [USD/unit] comes from ``price_basis``
     (one of :data:`PRICE_BASES`) and ``price_source``; ``price_unverified`` as in :class:`ModelInput`.
     """
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import doctest
+import datetime
 import json
 import math
 
-import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 import minecore.economics as E
 from minecore.cli.main import main
-from minecore.errors import InvalidInputError, SnapshotError, UnknownModelError
-from minecore.economics import (MachineSpec, MCEngine, MonteCarloParams, NetworkProjection, NetworkSnapshot,
-                                OperatingCosts, ReleaseModel, ReplacementOption, SalvageModel, Scenario, SeizedLot,
-                                Strategy)
+from minecore.errors import InvalidInputError, SnapshotError
+from minecore.economics import (MachineSpec, MonteCarloParams, NetworkProjection, NetworkSnapshot, OperatingCosts,
+                                ReleaseModel, ReplacementOption, Scenario, SeizedLot)
 
 SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
                        block_height=924_300)
@@ -47,7 +44,7 @@ def _help_examples(command: str) -> list[list[str]]:
 
 
 def test_help_examples_were_found():
-    assert [len(_help_examples(c)) for c in ("hashprice", "profit", "compare")] == [3, 5, 5]
+    assert [len(_help_examples(c)) for c in ("hashprice", "profit", "compare")] == [3, 7, 7]
 
 
 @pytest.mark.parametrize("argv", [["hashprice", "--btc-price", "-5"], ["hashprice", "--btc-price", "nan"],
@@ -77,7 +74,8 @@ def test_cli_hashprice_profit_compare(capsys):
     assert capsys.readouterr().out.count("\n") == 11
     assert main(["compare", "--seized", "S21:10:100", "--replace", "S21 XP:5", "--horizon-days", "100", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["winner"] and out["hold_cost"]["holding_fees_usd"] == 10 * 100 * 14
+    fee = SeizedLot(S21, units=1, days_held=0).holding_fee_usd_per_unit_day  # the default lives in SeizedLot
+    assert out["winner"] and out["hold_cost"]["holding_fees_usd"] == pytest.approx(10 * 100 * fee)
 
 
 def test_catalog_model_without_assembly_country_needs_an_origin(capsys):
@@ -226,3 +224,317 @@ def test_compare_days_held_from_either_place(capsys):
     helps = {a.dest: a.help for a in sub._actions}
     assert "DAYS_HELD is required, here or with --days-held" in helps["seized"]
     assert "required unless --seized gives DAYS_HELD" in helps["days_held"]
+
+
+# ---------------------------------------------------------------------------------------------- snapshot date, flags
+
+
+def _subparser(command: str):
+    from minecore.cli.main import build_parser
+
+    return next(a for a in build_parser(command)._actions if a.dest == "command").choices[command]
+
+
+#: the arguments each command needs besides the flag under test
+BASE_ARGV = {"hashprice": [], "profit": ["S21", "--horizon-days", "30"],
+             "compare": ["--seized", "S21:10:30", "--horizon-days", "30"]}
+
+
+def _number_flags(command: str) -> list[tuple[str, object]]:
+    """(first option string, converter) of every option of ``command`` that takes a number (or MODEL=USD)."""
+    from minecore.cli import argtypes
+
+    numeric = {argtypes.finite_number, argtypes.number, argtypes.integer, argtypes.positive_number,
+               argtypes.positive_integer}
+    out = []
+    for a in _subparser(command)._actions:
+        if a.option_strings and (a.type in numeric or getattr(a.type, "__name__", "") == "model_price"):
+            out.append((a.option_strings[0], a.type))
+    return out
+
+
+def test_number_flags_were_found():
+    flags = {c: {f for f, _ in _number_flags(c)} for c in BASE_ARGV}
+    assert flags["hashprice"] == {"--difficulty", "--btc-price", "--fees-btc", "--height"}
+    assert {"--power-price", "--pue", "--pool-fee", "--availability", "--hashrate-efficiency", "--horizon-days",
+            "--growth", "--discount-rate", "--price", "--tariff-rate", "--freight", "--units",
+            "--height"} <= flags["profit"]
+    assert {"--price", "--holding-fee", "--forfeit", "--median-hold", "--lead-time", "--days-held", "--mc-paths",
+            "--seed", "--availability", "--hashrate-efficiency", "--difficulty"} <= flags["compare"]
+
+
+@pytest.mark.parametrize("command, flag, kind", [(c, f, t) for c in BASE_ARGV for f, t in _number_flags(c)],
+                         ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "1e999"])
+def test_every_number_flag_rejects_non_finite(command, flag, kind, bad, capsys):
+    """NaN and +-inf never reach the economics: argparse rejects them with one line and exit 2."""
+    value = f"S21={bad}" if getattr(kind, "__name__", "") == "model_price" else bad
+    assert main([command, *BASE_ARGV[command], f"{flag}={value}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0], err
+
+
+@pytest.mark.parametrize("argv", [
+    ["hashprice", "--difficulty", "0"], ["hashprice", "--fees-btc", "-1"], ["hashprice", "--height", "-1"],
+    ["hashprice", "--date", "2024-13-01"], ["hashprice", "--date", "yesterday"], ["hashprice", "--height", "1.5"],
+    ["profit", "S21", "--availability", "1.5"], ["profit", "S21", "--uptime", "-0.1"],
+    ["profit", "S21", "--hashrate-efficiency", "2"], ["profit", "S21", "--pue", "0.5"],
+    ["profit", "S21", "--pool-fee", "1.5"], ["profit", "S21", "--tariff-rate", "-0.1"],
+    ["profit", "S21", "--tariff-rate", "47.6"], ["profit", "S21", "--units", "0"],
+    ["profit", "S21", "--horizon-days", "0"], ["profit", "S21", "--horizon-days", "4000"],
+    ["profit", "S21", "--growth", "2"], ["profit", "S21", "--discount-rate", "-1"],
+    ["profit", "S21", "--freight", "-1"],
+    ["profit", "S21", "--price", "-1"], ["profit", "S21", "--power-price", "11"],
+    ["compare", "--seized", "S21:10:30", "--holding-fee", "-1"], ["compare", "--seized", "S21:10:30", "--forfeit", "2"],
+    ["compare", "--seized", "S21:10:30", "--median-hold", "0"],
+    ["compare", "--seized", "S21:10:30", "--replace", "S21 XP", "--lead-time", "-1"],
+    ["compare", "--seized", "S21:10", "--days-held", "-1"], ["compare", "--seized", "S21:10:30", "--mc-paths", "-1"],
+    ["compare", "--seized", "S21:10:30", "--seed", "-1"], ["compare", "--seized", "S21:10:30", "--horizon-days", "1"],
+    ["compare", "--seized", "S21:10:30", "--availability", "2"],
+    ["compare", "--seized", "S21:10:30", "--hashrate-efficiency", "-0.5"],
+    ["compare", "--seized", "S21:10:30", "--price", "S21=-5"], ["compare", "--seized", "S21:10:30", "--price", "S21"],
+    ["compare", "--seized", "S21:10:30", "--price", "=5"],
+    ["compare", "--seized", "S21:10:30", "--date", "2024-11-12", "--discount-rate", "11"],
+], ids=" ".join)
+def test_out_of_range_values_exit_2(argv, capsys):
+    """Out-of-range values are rejected by the economics (InvalidInputError) or argparse: one line, exit 2."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+
+
+@pytest.mark.parametrize("command", list(BASE_ARGV))
+def test_defaults_live_in_the_economics_only(command):
+    """No number flag carries its own default: None means 'the dataclass default' (lists start empty)."""
+    for a in _subparser(command)._actions:
+        if a.option_strings and a.type is not None:
+            assert a.default in (None, []), (a.option_strings, a.default)
+
+
+def test_help_shows_the_dataclass_defaults():
+    site = OperatingCosts()
+    helps = {a.dest: a.help for a in _subparser("profit")._actions}
+    assert f"default {site.availability:g}" in helps["availability"]
+    assert f"default {site.hashrate_efficiency:g}" in helps["hashrate_efficiency"]
+    assert f"default {site.pue:g}" in helps["pue"]
+    assert f"default {Scenario.__dataclass_fields__['horizon_days'].default}" in helps["horizon_days"]
+    helps = {a.dest: a.help for a in _subparser("compare")._actions}
+    assert f"default {ReleaseModel().median_hold_days:g}" in helps["median_hold"]
+    assert f"default {MonteCarloParams().seed}" in helps["seed"]
+
+
+def test_uptime_is_an_alias_of_availability():
+    p = _subparser("profit")
+    assert p.parse_args(["S21", "--uptime", "0.9"]).availability == 0.9
+    assert p.parse_args(["S21", "--availability", "0.9"]).availability == 0.9
+    assert _subparser("compare").parse_args(["--seized", "S21:1:1", "--uptime", "0.8"]).availability == 0.8
+
+
+def test_hashprice_date_sets_the_halving(capsys):
+    """Bug 3: with the height of 2024-11-12 but the shipped snapshot's date, the next halving printed as 2029.
+    With --date the halving (block 1,050,000) is 179,980 blocks x 600 s = 1,250 days after 2024-11-12."""
+    argv = ["hashprice", "--height", "870020", "--json"]
+    assert main([*argv, "--date", "2024-11-12"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    expected = datetime.date(2024, 11, 12) + datetime.timedelta(days=round(179_980 * 600 / 86_400))
+    assert out["next_halving_height"] == 1_050_000 and out["next_halving_expected_date"] == expected.isoformat()
+    assert expected.isoformat().startswith("2028-04")
+    assert out["snapshot_date"] == "2024-11-12" and "(2024-11-12)" in out["snapshot"]
+    assert out["snapshot"].endswith("with overrides: date, block_height")  # the label names the new date
+    assert main(argv) == 0  # without --date the height is dated 2025-11-25 (the shipped snapshot)
+    assert json.loads(capsys.readouterr().out)["next_halving_expected_date"].startswith("2029-04")
+    assert main(["hashprice", "--height", "870020", "--date", "2024-11-12"]) == 0  # table: the halving is printed
+    out = capsys.readouterr().out
+    assert "1,050,000" in out and expected.isoformat() in out
+
+
+def test_date_dates_an_undated_snapshot_file(tmp_path, capsys):
+    f = tmp_path / "mine.toml"
+    f.write_text('btc_price_usd = 87235\n')
+    assert main(["hashprice", "--snapshot", str(f), "--date", "2024-11-12", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["snapshot_date"] == "2024-11-12" and "undated" not in out["snapshot"]
+    assert "with overrides: date" in out["snapshot"]
+
+
+ISSUE_PROFIT = ["profit", "S21", "--date", "2024-11-12", "--difficulty", "101.65e12", "--btc-price", "87235",
+                "--fees-btc", "0.158", "--height", "870020", "--power-price", "0.05", "--pue", "1.05", "--pool-fee",
+                "0.02", "--uptime", "0.98", "--json"]
+
+
+def test_issue_profit_command(capsys):
+    """The command of the issue runs, is dated 2024-11-12 and pays 2024's duty for Thailand (2.6 %), not the
+    21.6 % in force from 2025-08-07 (which the shipped snapshot's date, 2025-11-25, gives)."""
+    assert main(ISSUE_PROFIT) == 0
+    out = json.loads(capsys.readouterr().out)
+    s = out["summary"]
+    assert s["analysis_date"] == "2024-11-12" and "(2024-11-12)" in s["snapshot"]
+    assert s["origin_country"] == "Thailand" and s["tariff_rate"] == pytest.approx(0.026)
+    assert s["tariff_rate"] == pytest.approx(E.default_tariffs().rate("Thailand", "2024-11-12"))
+    assert (s["availability"], s["pue"], s["pool_fee"], s["power_price_usd_per_kwh"]) == (0.98, 1.05, 0.02, 0.05)
+    assert s["hashrate_efficiency"] == OperatingCosts().hashrate_efficiency
+    assert s["price_basis"] == "assumed_tier" and "not a quote" in s["price_source"]
+    assert out["warnings"] == [] and len(out["daily"]) == s["horizon_days"]
+    without_date = [a for a in ISSUE_PROFIT if a not in ("--date", "2024-11-12")]
+    assert main(without_date) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["tariff_rate"] == pytest.approx(0.216)
+
+
+def test_issue_profit_payback_matches_a_hand_calculation(capsys):
+    """S21 XP at $5,000, no duty, no difficulty growth: the margin is the same every day, so the payback is
+    ceil(capex / daily margin), computed here from the catalog figures and the hashprice formula."""
+    from minecore.hardware import get_model
+
+    argv = [*ISSUE_PROFIT, "--price", "5000", "--tariff-rate", "0", "--growth", "0", "--hashrate-efficiency", "1"]
+    argv[1] = "S21 XP"
+    assert main(argv) == 0
+    s = json.loads(capsys.readouterr().out)["summary"]
+    m = get_model("S21 XP")
+    th, kw = m.hashrate_ths, m.power_w / 1000.0
+    subsidy = 50 / 2 ** (870_020 // 210_000)  # 3.125 BTC
+    hashprice_usd = 1e12 * 86_400 * (subsidy + 0.158) / (101.65e12 * 2**32) * 87_235  # per TH/s/day
+    availability, pool_fee, power_price, pue = 0.98, 0.02, 0.05, 1.05
+    margin = th * hashprice_usd * (1 - pool_fee) * availability - kw * 24 * availability * power_price * pue
+    expected = math.ceil(5000 / margin)
+    assert expected < min(s["horizon_days"], 1250)  # paid back before the horizon and the 2028 halving
+    assert s["tariff_rate"] == 0 and s["capex_usd"] == pytest.approx(5000)
+    assert s["daily_margin_day0_usd"] == pytest.approx(margin, rel=1e-9)
+    assert s["payback_day"] is not None and abs(s["payback_day"] - expected) <= 1, (s["payback_day"], expected)
+    assert s["price_basis"] == "scenario_assumption" and s["tariff_source"] == "given"
+
+
+def test_profit_tariff_rate_overrides_the_schedule(capsys):
+    base = ["profit", "S21", "--price", "3000", "--horizon-days", "30", "--json"]
+    assert main(base) == 0
+    dflt = json.loads(capsys.readouterr().out)["summary"]
+    assert main([*base, "--tariff-rate", "0.5"]) == 0
+    s = json.loads(capsys.readouterr().out)["summary"]
+    assert s["tariff_rate"] == 0.5 and s["capex_usd"] == pytest.approx(4500)
+    assert dflt["tariff_rate"] == pytest.approx(0.216) and dflt["capex_usd"] == pytest.approx(3000 * 1.216)
+
+
+def test_profit_availability_and_hashrate_efficiency(capsys):
+    """availability scales revenue and power; hashrate efficiency scales revenue only."""
+    def daily(*flags):
+        assert main(["profit", "S21", "--price", "3000", "--horizon-days", "5", "--growth", "0",
+                     "--power-price", "0.01", "--json", *flags]) == 0
+        return json.loads(capsys.readouterr().out)["daily"][0]
+
+    full = daily("--availability", "1", "--hashrate-efficiency", "1")
+    half_on = daily("--uptime", "0.5", "--hashrate-efficiency", "1")
+    derated = daily("--availability", "1", "--hashrate-efficiency", "0.5")
+    assert half_on["revenue_usd"] == pytest.approx(full["revenue_usd"] / 2)
+    assert half_on["power_cost_usd"] == pytest.approx(full["power_cost_usd"] / 2)
+    assert derated["revenue_usd"] == pytest.approx(full["revenue_usd"] / 2)
+    assert derated["power_cost_usd"] == pytest.approx(full["power_cost_usd"])
+
+
+def test_tariff_warning_past_the_verified_date(capsys):
+    """Past the schedule's verified_through the warning goes to stderr (tables) and into the JSON."""
+    warning = E.default_tariffs().warning("2026-12-01")
+    assert warning
+    assert main(["profit", "S21", "--horizon-days", "10", "--date", "2026-12-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["warnings"] == [warning]
+    assert main(["profit", "S21", "--horizon-days", "10", "--date", "2026-12-01"]) == 0
+    cap = capsys.readouterr()
+    assert warning in cap.err and warning not in cap.out
+    assert main(["profit", "S21", "--horizon-days", "10", "--date", "2026-12-01", "--tariff-rate", "0.1",
+                 "--json"]) == 0  # a given rate does not use the schedule
+    assert json.loads(capsys.readouterr().out)["warnings"] == []
+    cmp = ["compare", "--seized", "S21:10:30", "--replace", "S21 XP:5", "--horizon-days", "60", "--date", "2026-12-01"]
+    assert main([*cmp, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["warnings"] == [warning] and out["analysis_date"] == "2026-12-01"
+    assert main(cmp) == 0
+    cap = capsys.readouterr()
+    assert warning in cap.err and warning not in cap.out
+    assert main(["compare", "--seized", "S21:10:30", "--replace", "S21 XP:5", "--horizon-days", "60", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["warnings"] == []
+
+
+COMPARE = ["compare", "--seized", "S21:10:30", "--replace", "S21 XP:5", "--horizon-days", "60", "--json"]
+
+
+def test_compare_prints_prices_with_basis_and_duty(capsys):
+    assert main(COMPARE) == 0
+    out = json.loads(capsys.readouterr().out)
+    seized, rep = out["prices"]
+    assert seized["role"] == "seized" and seized["model"] == "Antminer S21" and seized["tariff_rate"] is None
+    assert seized["price_basis"] == "assumed_tier" and seized["unit_price_usd"] == E.resolve_spec("S21").price_usd
+    assert rep["role"] == "replacement" and rep["model"] == "Antminer S21 XP"
+    assert rep["price_basis"] == "assumed_tier" and rep["tariff_rate"] == pytest.approx(0.216) and rep["tariff_source"]
+    assert out["options"][0]["price_basis"] == "assumed_tier" and out["options"][0]["tariff_source"]
+    assert main(COMPARE[:-1]) == 0  # the table prints the same
+    text = capsys.readouterr().out
+    assert "Unit prices and duty" in text and "assumed_tier" in text and "0.216" in text
+
+
+def test_compare_price_quotes(capsys):
+    """--price MODEL=USD (name or alias) prices the seized lot and every option of that model; the basis
+    becomes scenario_assumption and the source names the flag."""
+    assert main([*COMPARE, "--price", "Antminer S21=2500", "--price", "S21XP=5000"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    seized, rep = out["prices"]
+    assert (seized["unit_price_usd"], seized["price_basis"]) == (2500, "scenario_assumption")
+    assert (rep["unit_price_usd"], rep["price_basis"]) == (5000, "scenario_assumption")
+    assert "--price" in seized["price_source"] and "--price" in rep["price_source"]
+    assert out["options"][0]["capex_usd"] == pytest.approx(5 * 5000 * 1.216)
+    # the same model seized and as a replacement: one --price applies to both
+    assert main(["compare", "--seized", "S21:10:30", "--replace", "S21:5", "--horizon-days", "60", "--json",
+                 "--price", "S21=2000"]) == 0
+    assert [r["unit_price_usd"] for r in json.loads(capsys.readouterr().out)["prices"]] == [2000, 2000]
+    # the seized lot's price sets its resale value: selling on release is worth more at a higher price
+    sell = []
+    for usd in ("1000", "4000"):
+        assert main([*COMPARE, "--price", f"S21={usd}"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        sell.append(next(s["expected_npv_usd"] for s in out["strategies"] if s["strategy"] == "sell_on_release"))
+    assert sell[1] > sell[0]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--price", "S19=2000"], "--price 'S19': not the seized model"),
+    (["--price", "No Such Miner=2000"], "--price 'No Such Miner': not the seized model"),
+    (["--price", "S21=2000", "--price", "Antminer S21=2100"], "give one price per model"),
+    (["--price", "S21"], "expected MODEL=USD"),
+    (["--price", "S21=abc"], "not a number"),
+])
+def test_compare_price_errors(flags, message, capsys):
+    assert main([*COMPARE, *flags]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_compare_site_flags(capsys):
+    """compare takes --availability/--uptime and --hashrate-efficiency and reports the site it used."""
+    def run(*flags):
+        assert main([*COMPARE, "--growth", "0", *flags]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    full = run("--availability", "1")
+    half = run("--uptime", "0.5")
+    assert half["site"]["availability"] == 0.5 and full["site"]["availability"] == 1
+    assert half["seized_daily_margin_day0_usd"] == pytest.approx(full["seized_daily_margin_day0_usd"] / 2)
+    assert full["site"]["hashrate_efficiency"] == OperatingCosts().hashrate_efficiency
+    derated = run("--availability", "1", "--hashrate-efficiency", "0.9")
+    assert derated["site"]["hashrate_efficiency"] == 0.9
+    assert derated["seized_break_even_power_price_usd_per_kwh"] == pytest.approx(
+        0.9 * full["seized_break_even_power_price_usd_per_kwh"])
+
+
+def test_compare_date_moves_the_analysis_date(capsys):
+    """compare --date dates the snapshot: 2024 figures get 2024's duty (Thailand 2.6 %)."""
+    assert main([*COMPARE, "--date", "2024-11-12", "--difficulty", "101.65e12", "--btc-price", "87235",
+                 "--fees-btc", "0.158", "--height", "870020"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["analysis_date"] == "2024-11-12" and "(2024-11-12)" in out["snapshot"]
+    assert out["prices"][1]["tariff_rate"] == pytest.approx(0.026)
+
+
+def test_compare_monte_carlo_flags(capsys):
+    assert main([*COMPARE, "--mc-paths", "50", "--seed", "7"]) == 0
+    a = json.loads(capsys.readouterr().out)["monte_carlo"]
+    assert main([*COMPARE, "--mc-paths", "50", "--seed", "7"]) == 0
+    assert json.loads(capsys.readouterr().out)["monte_carlo"] == a and len(a) >= 3
+    assert main([*COMPARE, "--mc-paths", "0"]) == 0
+    assert "monte_carlo" not in json.loads(capsys.readouterr().out)

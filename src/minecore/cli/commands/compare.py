@@ -1,24 +1,54 @@
-"""``minecore compare``: seized lot versus replacements — hold cost, expected NPV per strategy, winner."""
+"""``minecore compare``: seized lot versus replacements — hold cost, expected NPV per strategy, winner.
+
+Every default comes from the economics dataclasses (:class:`SeizedLot`, :class:`ReleaseModel`,
+:class:`ReplacementOption`, :class:`OperatingCosts`, :class:`Scenario`, :class:`MonteCarloParams`). The output
+names each model's unit price with its basis and source, and the duty each replacement pays.
+"""
 
 from __future__ import annotations
 
-from .hashprice import add_network_args, snapshot_from_args
+import argparse
+
+from ..argtypes import finite_number, integer
+from .hashprice import add_network_args, default_of, given
+from .profit import (SITE_FLAGS, add_horizon_args, add_site_args, print_warnings, projection_from_args,
+                     site_from_args, tariff_warnings)
 
 SEIZED_FORM = "MODEL:COUNT[:DAYS_HELD]"
+PRICE_SOURCE = "--price on the command line"
+
+
+def model_price(text: str) -> tuple[str, float]:
+    """``MODEL=USD`` -> (MODEL, USD): argparse converter of ``--price``."""
+    model, eq, usd = text.rpartition("=")
+    if not eq or not model.strip():
+        raise argparse.ArgumentTypeError(f"expected MODEL=USD, got {text!r}")
+    return model.strip(), finite_number(usd.strip())
 
 
 def add_parser(subparsers):
+    from ...economics.inputs import MonteCarloParams, ReplacementOption, SeizedLot
+    from ...economics.release import ReleaseModel
+
+    release = ReleaseModel()
     p = subparsers.add_parser(
         "compare",
         help="seized lot vs replacement: hold cost, expected NPV per strategy, the winner",
         description="Compare waiting for a customs-held lot (redeploy or sell on release), replacing it now "
-        "(with the tariff of each replacement's country of assembly), or combinations, over a horizon. "
-        "Release timing is a probability model (default: log-normal, median 120 days of total hold).",
+        "(with the duty of each replacement's country of assembly on the analysis date, the snapshot's date), "
+        "or combinations, over a horizon. Release timing is a probability model (default: log-normal, median "
+        f"{release.median_hold_days:g} days of total hold). The output names each model's unit price with its "
+        "basis (scenario_assumption: given with --price; catalog; assumed_tier: the assumed $/TH tier, not a "
+        "quote) and source, and the duty rate used.",
         epilog="examples:\n"
         "  minecore compare --seized 'Antminer S21:1000:180' --replace 'Teraflux AH3880' --replace 'S21 XP'\n"
         "  minecore compare --seized S21:200:90 --replace 'Teraflux AH3880:150' --holding-fee 10 --json\n"
         "  minecore compare --seized S21:500 --days-held 120 --replace 'S21 XP' --mc-paths 2000\n"
-        "  minecore compare --seized S21:200:90 --replace 'SEALMINER A2:150@Malaysia'\n"
+        "  minecore compare --seized S21:200:90 --replace 'S21 XP:150' --price S21=2800 --price 'S21 XP=5000' "
+        "--uptime 0.95 --hashrate-efficiency 0.98\n"
+        "  minecore compare --seized S21:200:90 --replace 'S21 XP:150' --date 2024-11-12 --difficulty 101.65e12 "
+        "--btc-price 87235 --fees-btc 0.158 --height 870020\n"
+        "  minecore compare --seized S21:200:90 --replace 'SEALMINER A2:150@Malaysia' --price 'SEALMINER A2=4250'\n"
         "  minecore compare --seized S21:200:90 --replace 'Teraflux AT2880:150' --catalog my_models.toml\n"
         "models the catalog lists without published hashrate/power (Teraflux AT1500, AT2880, Proto Rig) need them\n"
         "from a user catalog, e.g. my_models.toml:\n"
@@ -30,22 +60,27 @@ def add_parser(subparsers):
     p.add_argument("--replace", action="append", default=[], metavar="MODEL[:COUNT][@COUNTRY]",
                    help="a replacement option (repeatable); COUNT defaults to matching the seized hashrate; "
                         "@COUNTRY sets the country of assembly (hence the tariff)")
+    p.add_argument("--price", action="append", default=[], type=model_price, metavar="MODEL=USD",
+                   help="unit price before duty of a model (repeatable; name or alias): applies to the seized lot "
+                        "(its resale value) and to every replacement option of that model; default: the catalog's "
+                        "price, else the assumed $/TH tier")
     p.add_argument("--catalog", metavar="PATH", help="TOML file that adds or overrides models (e.g. hashrate/power "
                    "for models the built-in catalog lacks)")
-    p.add_argument("--days-held", type=int, metavar="N", help="days held so far; required unless --seized gives "
+    p.add_argument("--days-held", type=integer, metavar="N", help="days held so far; required unless --seized gives "
                    "DAYS_HELD")
-    p.add_argument("--holding-fee", type=float, default=14.0, metavar="USD", help="holding fee per unit per day")
-    p.add_argument("--forfeit", type=float, default=0.0, metavar="P", help="probability of forfeiture")
-    p.add_argument("--median-hold", type=float, default=120.0, metavar="DAYS", help="median total hold [days]")
-    p.add_argument("--lead-time", type=int, default=30, metavar="DAYS", help="replacement lead time [days]")
-    p.add_argument("--power-price", type=float, default=0.05, metavar="USD_PER_KWH")
-    p.add_argument("--pue", type=float, default=1.10)
-    p.add_argument("--pool-fee", type=float, default=0.02)
-    p.add_argument("--horizon-days", type=int, default=1095, metavar="N")
-    p.add_argument("--growth", type=float, default=0.02, metavar="G", help="difficulty growth per month")
-    p.add_argument("--discount-rate", type=float, default=0.10, metavar="R")
-    p.add_argument("--mc-paths", type=int, default=0, metavar="N", help="also run a Monte Carlo with N paths")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--holding-fee", type=finite_number, metavar="USD", help="holding fee per unit per day "
+                   f"(default {default_of(SeizedLot, 'holding_fee_usd_per_unit_day'):g})")
+    p.add_argument("--forfeit", type=finite_number, metavar="P",
+                   help=f"probability of forfeiture (default {release.forfeiture_probability:g})")
+    p.add_argument("--median-hold", type=finite_number, metavar="DAYS",
+                   help=f"median total hold [days] (default {release.median_hold_days:g})")
+    p.add_argument("--lead-time", type=integer, metavar="DAYS",
+                   help=f"replacement lead time [days] (default {default_of(ReplacementOption, 'lead_time_days')})")
+    add_site_args(p)
+    add_horizon_args(p)
+    p.add_argument("--mc-paths", type=integer, metavar="N", help="also run a Monte Carlo with N paths (0: none)")
+    p.add_argument("--seed", type=integer, metavar="N",
+                   help=f"Monte Carlo seed (default {default_of(MonteCarloParams, 'seed')})")
     add_network_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     return p
@@ -79,10 +114,45 @@ def _split(text: str, what: str, form: str) -> tuple[str, list[int]]:
     return name, nums
 
 
+def _model_id(name: str, catalog) -> str:
+    """What ``--price MODEL=`` and a machine are matched on: the catalog key, else the lower-case name."""
+    from ...errors import UnknownModelError
+    from ...hardware import get_model
+
+    try:
+        return "key:" + get_model(name, catalog).key
+    except UnknownModelError:
+        return "name:" + " ".join(name.lower().split())
+
+
+def _spec_id(spec) -> str:
+    return "key:" + spec.key if spec.key else "name:" + " ".join(spec.name.lower().split())
+
+
+def _prices(pairs: list[tuple[str, float]], catalog) -> dict[str, tuple[str, float]]:
+    """``--price`` values by model id; a model priced twice is an error."""
+    from ...errors import InvalidInputError
+
+    out: dict[str, tuple[str, float]] = {}
+    for model, usd in pairs:
+        mid = _model_id(model, catalog)
+        if mid in out:
+            raise InvalidInputError(f"--price {model}={usd:g}: {out[mid][0]!r} is already priced at "
+                                    f"{out[mid][1]:g}; give one price per model")
+        out[mid] = (model, usd)
+    return out
+
+
+def _price_row(role: str, name: str, spec, tariff_rate=None, tariff_source: str = "") -> dict:
+    return {"role": role, "name": name, "model": spec.name, "unit_price_usd": spec.price_usd,
+            "price_basis": spec.price_basis, "price_source": spec.price_source,
+            "origin_country": spec.origin_country, "tariff_rate": tariff_rate, "tariff_source": tariff_source}
+
+
 def run(args) -> int:
-    from ...economics.machine import OperatingCosts, resolve_spec
-    from ...economics.network import NetworkProjection
-    from ...economics.seizure import ReleaseModel, ReplacementOption, Scenario, SeizedLot, compare
+    from ...economics.inputs import MonteCarloParams, ReplacementOption, Scenario, SeizedLot
+    from ...economics.release import ReleaseModel
+    from ...economics.spec import resolve_spec
     from ...errors import InvalidInputError
     from ..output import emit_json, print_table
 
@@ -103,45 +173,82 @@ def run(args) -> int:
     if days is None:
         raise InvalidInputError(f"--seized {args.seized!r}: days held unknown; give --seized MODEL:COUNT:DAYS_HELD "
                                 "or --days-held N")
-    lot = SeizedLot(seized_spec, units=nums[0], days_held=days, holding_fee_usd_per_unit_day=args.holding_fee,
-                    release=ReleaseModel(median_hold_days=args.median_hold, forfeiture_probability=args.forfeit))
+    prices = _prices(args.price, catalog)
+    used: set[str] = set()
+
+    def priced(spec):
+        mid = _spec_id(spec)
+        if mid not in prices:
+            return spec
+        used.add(mid)
+        return spec.with_price(prices[mid][1], PRICE_SOURCE)
+
+    release = given(args, median_hold_days="median_hold", forfeiture_probability="forfeit")
+    lot_kw = given(args, holding_fee_usd_per_unit_day="holding_fee")
+    if release:
+        lot_kw["release"] = ReleaseModel(**release)
+    lot = SeizedLot(priced(seized_spec), units=nums[0], days_held=days, **lot_kw)
     options = []
     for r in args.replace:
         r_text, r_origin = _origin(r, "--replace")
         rname, rnums = _split(r_text, "--replace", "MODEL[:COUNT]")
-        options.append(ReplacementOption(resolve_spec(rname, origin_country=r_origin, catalog=catalog),
-                                         units=rnums[0] if rnums else None, lead_time_days=args.lead_time))
-    site = OperatingCosts(power_price_usd_per_kwh=args.power_price, pue=args.pue, pool_fee=args.pool_fee)
-    proj = NetworkProjection(snapshot_from_args(args), difficulty_growth_per_month=args.growth)
-    sc = Scenario(lot, tuple(options), site=site, projection=proj, horizon_days=args.horizon_days,
-                  discount_rate_per_year=args.discount_rate)
-    res = compare(sc)
-    out = res.summary()
-    mc = None
-    if args.mc_paths:
-        from ...economics.montecarlo import MCEngine, MonteCarloParams, run_monte_carlo
+        spec = priced(resolve_spec(rname, origin_country=r_origin, catalog=catalog))
+        options.append(ReplacementOption(spec, units=rnums[0] if rnums else None,
+                                         **given(args, lead_time_days="lead_time")))
+    unused = [model for mid, (model, _) in prices.items() if mid not in used]
+    if unused:
+        raise InvalidInputError(f"--price {unused[0]!r}: not the seized model ({lot.machine.name}) nor a replacement "
+                                "option (--replace)")
+    sc = Scenario(lot, tuple(options), site=site_from_args(args), projection=projection_from_args(args),
+                  **given(args, horizon_days="horizon_days", discount_rate_per_year="discount_rate"))
+    mc_params = None
+    if args.mc_paths is not None or args.seed is not None:
+        mc_params = MonteCarloParams(**given(args, paths="mc_paths", seed="seed"))  # checks both
+    from ...economics.decision import compare
 
-        mc = run_monte_carlo(sc, MonteCarloParams(n_paths=args.mc_paths, seed=args.seed, engine=MCEngine.NUMPY))
+    res = compare(sc)
+    warnings = tariff_warnings(res.analysis_date) if res.options else []
+    out = res.summary()
+    price_rows = [_price_row("seized", lot.name, lot.machine, None, "not bought: the held units are sunk")]
+    for ro, row in zip(res.options, out["options"]):
+        m = ro.option.machine
+        row.update(price_basis=m.price_basis, price_source=m.price_source, tariff_source=ro.capex.tariff_source)
+        price_rows.append(_price_row("replacement", ro.name, m, ro.capex.tariff_rate, ro.capex.tariff_source))
+    out["site"] = {k: getattr(sc.site, k) for k in SITE_FLAGS}
+    out["prices"] = price_rows
+    out["warnings"] = warnings
+    mc = None
+    if args.mc_paths is not None and mc_params.enabled:
+        from ...economics.montecarlo import run_monte_carlo
+
+        mc = run_monte_carlo(sc, mc_params)
         out["monte_carlo"] = mc.summary_rows()
     if args.json:
         emit_json(out)
         return 0
+    print_warnings(warnings)
     hc = res.hold_cost
-    print_table(f"Hold cost so far — {lot.units} x {lot.machine.name}, {res.days_held} days ({res.snapshot_label})",
-                ["item", "usd"], [("lost margin at today's network", hc.lost_margin_at_snapshot_usd),
-                                  ("difficulty growth in the meantime", hc.difficulty_growth_usd),
+    print_table(f"Hold cost so far — {lot.units} x {lot.machine.name}, {res.days_held} days to "
+                f"{res.analysis_date.isoformat()} ({res.snapshot_label})",
+                ["item", "usd"], [("lost margin at the analysis date's network", hc.lost_margin_at_analysis_date_usd),
+                                  ("difficulty drift over the held days", hc.difficulty_drift_usd),
                                   ("holding fees", hc.holding_fees_usd), ("legal costs", hc.legal_costs_usd),
                                   ("total", hc.total_usd)])
+    print_table("Unit prices and duty", ["role", "model", "unit_price_usd", "price_basis", "price_source",
+                                         "tariff_rate"], price_rows,
+                caption=f"duty for the country of assembly on {res.analysis_date.isoformat()} (the rows' sources: "
+                        "--json); price bases: scenario_assumption (given), catalog, assumed_tier (not a quote: "
+                        "pass --price MODEL=USD)")
     if res.options:
-        print_table("Replacement options", ["option", "origin_country", "units", "tariff_rate", "capex_usd",
-                                            "daily_margin_day0_usd", "payback_day", "npv_usd",
-                                            "break_even_power_price_usd_per_kwh"], [o.summary() for o in res.options])
+        print_table("Replacement options", ["option", "origin_country", "units", "tariff_rate",
+                                            "capex_usd", "daily_margin_day0_usd", "payback_day", "npv_usd",
+                                            "break_even_power_price_usd_per_kwh"], out["options"])
     print_table("Strategies (expected NPV, best first)", ["label", "expected_npv_usd", "capex_usd", "payback_day"],
                 [o.summary() for o in res.outcomes],
                 caption=f"winner: {res.winner.label} by ${res.margin_usd:,.0f}; "
                         f"P(release within horizon) {res.release_within_horizon_probability:.2f}")
     if mc is not None:
-        print_table(f"Monte Carlo ({mc.params.n_paths} paths, seed {mc.params.seed})",
+        print_table(f"Monte Carlo ({mc.params.paths} paths, seed {mc.params.seed}, engine {mc.engine})",
                     ["strategy", "npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "p_win", "p_payback_within_horizon"],
                     mc.summary_rows(),
                     caption="p_payback: share of paths whose cash recovers the capex within the horizon; "

@@ -1,0 +1,209 @@
+"""Regression tests for the economics audit's findings (one test or more per finding; each failed before its fix).
+
+Numbers are worked by hand from the inputs each test states, never copied from a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minecore.economics as E
+from minecore.economics import (MachineSpec, MCEngine, MonteCarloParams, NetworkProjection, NetworkSnapshot,
+                                OperatingCosts, ReleaseModel, ReplacementOption, SalvageModel, Scenario, SeizedLot)
+from minecore.errors import InvalidInputError
+
+SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
+                       block_height=924_300)
+FLAT = NetworkProjection(SNAP, difficulty_growth_per_month=0.0)
+S21 = MachineSpec("S21", 200, 3500, price_usd=3000, origin_country="Thailand")
+US = MachineSpec("US-1", 260, 4400, price_usd=5000, origin_country="United States")
+SITE = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, availability=1.0)
+
+
+def _lot(**kw):
+    base = dict(units=100, days_held=150, holding_fee_usd_per_unit_day=14.0, release=ReleaseModel.fixed(160))
+    return SeizedLot(S21, **(base | kw))
+
+
+# ---- 1. holding fees: w days in both engines ---------------------------------------------------------------------
+
+
+def test_holding_fees_are_charged_for_the_days_before_release_only():
+    """Released 10 days from now (fixed 160-day hold, 150 held): fees on days 0..9, 10 days x 100 units x $14 =
+    $14,000, undiscounted; the day of release pays none. Before the fix the expected-value engine charged 11 days."""
+    sc = Scenario(_lot(resale=SalvageModel(start_fraction=0.0)), site=SITE, projection=FLAT, horizon_days=60,
+                  discount_rate_per_year=0.0)
+    sell = E.compare(sc).outcome("sell_on_release")
+    assert sell.expected_cash_usd[:10].sum() == pytest.approx(-14_000.0)
+    assert sell.expected_cash_usd[10:].sum() == pytest.approx(0.0)
+    assert sell.expected_npv_usd == pytest.approx(-14_000.0)
+
+
+def _zero_vol():
+    return MonteCarloParams(paths=16, seed=3, btc_volatility_per_year=0.0, difficulty_growth_sd_per_month=0.0,
+                            engine=MCEngine.NUMPY)
+
+
+@pytest.mark.parametrize("growth", [0.0, 0.02])
+@pytest.mark.parametrize("btc_growth", [0.0, 0.25])
+def test_monte_carlo_with_zero_volatility_reproduces_the_expected_value_engine(growth, btc_growth):
+    """Fixed release, no volatility: every path is the deterministic one, so each strategy's mean NPV equals
+    ``compare`` to 1e-6 relative (fees, release costs, resale, salvage, replacements, difficulty trend, BTC drift)."""
+    proj = NetworkProjection(SNAP, difficulty_growth_per_month=growth, btc_price_growth_per_year=btc_growth)
+    lot = _lot(release_costs_usd_per_unit=25.0, legal_costs_future_usd=5_000.0)
+    sc = Scenario(lot, (ReplacementOption(US, lead_time_days=20),), site=OperatingCosts(), projection=proj,
+                  horizon_days=500, analysis_date="2026-01-10")
+    det = {o.label: o.expected_npv_usd for o in E.compare(sc).outcomes}
+    mc = E.run_monte_carlo(sc, _zero_vol())
+    for i, label in enumerate(mc.labels):
+        assert mc.npv_usd[i].mean() == pytest.approx(det[label], rel=1e-6, abs=1e-6), label
+
+
+# ---- 2. the analysis date moves the network forward --------------------------------------------------------------
+
+
+def test_analysis_date_a_year_later_grows_difficulty_moves_the_halving_and_changes_npvs():
+    grow = NetworkProjection(SNAP, difficulty_growth_per_month=0.02)
+    base = Scenario(_lot(), (ReplacementOption(US),), projection=grow)
+    later = base.replace(analysis_date=dt.date(2026, 11, 25))
+    ratio = later.projection.difficulty(1)[0] / base.projection.difficulty(1)[0]
+    assert ratio == pytest.approx(1.02 ** (365 / (365.25 / 12)), rel=1e-12)  # the model's own compounding
+    assert ratio == pytest.approx(1.27, abs=0.005)
+    h0, h1 = base.projection.halvings(1)[0], later.projection.halvings(1)[0]
+    assert h0.height == h1.height and h1.days_from_snapshot == pytest.approx(h0.days_from_snapshot - 365, abs=1)
+    a, b = E.compare(base), E.compare(later)
+    assert b.analysis_date == dt.date(2026, 11, 25)
+    assert a.outcome("wait_and_redeploy").expected_npv_usd != b.outcome("wait_and_redeploy").expected_npv_usd
+    # the halving inside the horizon is a year closer: the subsidy steps down a year earlier
+    assert np.flatnonzero(np.diff(later.projection.subsidy_btc(1095)))[0] == pytest.approx(
+        np.flatnonzero(np.diff(base.projection.subsidy_btc(1095)))[0] - 365, abs=1)
+
+
+# ---- 4. every sale pays the same selling costs -------------------------------------------------------------------
+
+
+def test_salvage_at_the_horizon_pays_the_selling_cost_and_seized_units_start_at_full_price():
+    s = SalvageModel()
+    assert s.start_fraction == 1.0 and SeizedLot(S21, units=1, days_held=0).resale == s
+    # a replacement bought on day 0 and sold at the horizon (365 days): 5000 x 0.65 x (1 - 5 %)
+    sc = Scenario(_lot(), (ReplacementOption(US, units=1),), site=SITE, projection=FLAT, horizon_days=365,
+                  discount_rate_per_year=0.0)
+    res = E.compare(sc)
+    assert res.outcome("replace_now").expected_salvage_usd == pytest.approx(5000 * 0.65 * 0.95)
+    # the seized lot sold on release (day 10, age 160 days) and at the horizon pay the same 5 %
+    ser = res.outcome("sell_on_release").expected_cash_usd
+    assert ser[10] == pytest.approx(100 * 3000 * 0.65 ** (160 / 365) * 0.95)
+
+
+# ---- 6. the report's Monte Carlo follows the network's BTC price growth -----------------------------------------
+
+
+def test_monte_carlo_drift_defaults_to_the_networks_btc_price_growth():
+    lot = _lot()
+    flat = Scenario(lot, projection=FLAT)
+    rising = flat.replace(projection=FLAT.replace(btc_price_growth_per_year=0.5))
+    prm = _zero_vol()
+    a = E.run_monte_carlo(flat, prm).npv_usd[0].mean()
+    b = E.run_monte_carlo(rising, prm).npv_usd[0].mean()
+    assert b > a
+    assert E.run_monte_carlo(rising, dataclasses.replace(prm, btc_drift_per_year=0.0)).npv_usd[0].mean() == a
+
+
+def test_report_monte_carlo_uses_the_scenarios_btc_price_growth():
+    from minecore.reports.build import build_report
+    from minecore.reports.scenario import parse_scenario
+
+    text = ('[network]\nbtc_price_growth_per_year = {g}\n[[seized]]\nmodel = "Antminer S21"\nunits = 10\n'
+            'days_held = 30\nprice_usd = 2699\n[monte_carlo]\npaths = 50\n')
+    means = []
+    for g in (0.0, 0.5):
+        rep = build_report(parse_scenario(text.format(g=g), "x.toml"))
+        means.append({r.strategy_key: r.npv_mean_usd for r in rep.lots[0].monte_carlo.rows}["wait_and_redeploy"])
+    assert means[1] > means[0]
+
+
+# ---- 7, 8, 10. typed, bounded inputs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: OperatingCosts(power_price_usd_per_kwh="0.05"),
+    lambda: SalvageModel(start_fraction=5),
+    lambda: SeizedLot(S21, units=10, days_held=100_000),
+    lambda: SeizedLot(S21, units="10", days_held=1),
+    lambda: Scenario(_lot(), horizon_days=1),
+    lambda: Scenario(_lot(), horizon_days=100_000_000),
+    lambda: MonteCarloParams(seed=2**64),
+    lambda: MonteCarloParams(paths=10_000_000_000),
+    lambda: MonteCarloParams(btc_volatility_per_year=math.nan),
+    lambda: E.npv(-1.0, [1.0, 2.0]),
+    lambda: E.npv(math.nan, [1.0, 2.0]),
+    lambda: E.npv(0.1, [1.0, math.inf]),
+    lambda: ReleaseModel(median_hold_days=math.inf),
+    lambda: MachineSpec("x", hashrate_ths="200", power_w=3500),
+])
+def test_bad_inputs_raise_a_typed_error(make):
+    with pytest.raises(InvalidInputError):
+        make()
+
+
+def test_largest_seed_is_accepted_and_distinct():
+    sc = Scenario(_lot(), projection=FLAT, horizon_days=30)
+    top = E.run_monte_carlo(sc, MonteCarloParams(paths=4, seed=2**64 - 1, engine=MCEngine.NUMPY))
+    zero = E.run_monte_carlo(sc, MonteCarloParams(paths=4, seed=0, engine=MCEngine.NUMPY))
+    assert not np.array_equal(top.npv_usd, zero.npv_usd)
+
+
+# ---- 11. availability versus hashrate efficiency -----------------------------------------------------------------
+
+
+def test_hashrate_efficiency_scales_revenue_only_and_availability_both():
+    full = E.unit_daily(S21, SITE, FLAT, 1)
+    stale = E.unit_daily(S21, SITE.replace(hashrate_efficiency=0.9), FLAT, 1)
+    down = E.unit_daily(S21, SITE.replace(availability=0.9), FLAT, 1)
+    assert stale.revenue_usd[0] == pytest.approx(0.9 * full.revenue_usd[0])
+    assert stale.power_cost_usd[0] == pytest.approx(full.power_cost_usd[0])  # a stale share still burns power
+    assert down.revenue_usd[0] == pytest.approx(0.9 * full.revenue_usd[0])
+    assert down.power_cost_usd[0] == pytest.approx(0.9 * full.power_cost_usd[0])
+    # the break-even power price falls with hashrate efficiency, not with availability
+    hp = float(full.hashprice_usd_per_th_day[0])
+    assert E.break_even_power_price_usd_per_kwh(S21, SITE.replace(hashrate_efficiency=0.9), hp) == pytest.approx(
+        0.9 * E.break_even_power_price_usd_per_kwh(S21, SITE, hp))
+    assert E.break_even_power_price_usd_per_kwh(S21, SITE.replace(availability=0.9), hp) == pytest.approx(
+        E.break_even_power_price_usd_per_kwh(S21, SITE, hp))
+
+
+# ---- one finance module, one payback rule, ROI None when nothing is invested -------------------------------------
+
+
+def test_one_payback_rule_everywhere():
+    cf = E.simulate_machine(S21, SITE, FLAT, horizon_days=1000, discount_rate_per_year=0.0, tariff_rate=0.0)
+    assert cf.payback_day == E.payback_day(cf.cumulative_cash_usd)
+    sc = Scenario(_lot(), (ReplacementOption(US, units=3),), site=SITE, projection=FLAT, horizon_days=800)
+    res = E.compare(sc)
+    ro = res.options[0]
+    flows = ro.unit_cash_flows_usd
+    assert ro.payback_day == E.payback_day(np.cumsum(flows[1:-1]) + flows[0])
+    for o in res.outcomes:
+        assert o.payback_day == E.payback_day(o.cumulative_cash_usd)
+
+
+def test_roi_is_none_when_nothing_is_invested():
+    free = MachineSpec("free", 200, 3500, price_usd=0.0, origin_country="United States")
+    assert E.simulate_machine(free, SITE, FLAT, horizon_days=30).roi is None
+    assert E.roi(10.0, 0.0) is None
+
+
+# ---- the input model stands alone --------------------------------------------------------------------------------
+
+
+def test_input_model_imports_without_numpy():
+    code = "import sys, minecore.economics.inputs as m; m.Scenario; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -130,3 +130,49 @@ def test_option_without_catalog_origin_needs_origin_country(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     row = [o for o in doc["lots"][0]["options"] if o["model"] == "SEALMINER A2"][0]
     assert row["tariff_rate"] == pytest.approx(0.216) and row["origin_country"] == "Malaysia"
+
+
+def test_every_file_key_is_a_model_field_and_every_model_field_has_a_key():
+    """The loader is a map onto the economics model, not a second model: each key lands on a declared field of the
+    same name (or a documented loader key), and each declared input field is settable from a file unless listed in
+    API_ONLY with its reason."""
+    import dataclasses as dc
+
+    from minecore.economics import ReleaseModel, SalvageModel
+    from minecore.economics.spec import MachineSpec
+    from minecore.reports.scenario import API_ONLY, KEYS
+
+    covered = set()
+    for section, keys in KEYS.items():
+        for key, (cls, field) in keys.items():
+            if cls is None:
+                continue
+            names = {f.name for f in dc.fields(cls)}
+            assert field in names, (section, key)
+            assert key == field or key == f"resale_{field}", (section, key)
+            covered.add(f"{cls.__name__}.{field}")
+    for cls in (OperatingCosts, Scenario, MonteCarloParams, ReleaseModel, SalvageModel, MachineSpec):
+        for f in dc.fields(cls):
+            if "minecore" in f.metadata or cls is OperatingCosts and f.name == "curtailment":
+                name = f"{cls.__name__}.{f.name}"
+                assert name in covered or name in API_ONLY, name
+    from minecore.economics import ReplacementOption, SeizedLot
+
+    for cls, section in ((SeizedLot, "seized"), (ReplacementOption, "option")):
+        for f in dc.fields(cls):
+            if "minecore" in f.metadata:
+                assert f.name in KEYS[section] or f"{cls.__name__}.{f.name}" in API_ONLY, (section, f.name)
+
+
+def test_docs_scenario_schema_is_generated_from_the_model():
+    from minecore.reports.scenario import schema_markdown
+
+    assert (ROOT / "docs" / "scenario.md").read_text() == schema_markdown() + "\n", (
+        "regenerate: python -c 'from minecore.reports.scenario import schema_markdown; print(schema_markdown())' "
+        "> docs/scenario.md")
+
+
+def test_schema_1_files_are_read_with_their_old_key_names():
+    old = "schema = 1\n[site]\nuptime = 0.9\n" + MINIMAL.replace("units = 10", "count = 10")
+    sc = parse_scenario(old, "old.toml")
+    assert sc.lots[0].units == 10 and sc.site.availability == 0.9

@@ -169,7 +169,8 @@ def _scenario(days_held=150, release=None, fee=14.0, horizon=400, **kw):
 
 
 def test_module_doctests():
-    for mod in (E.network, E.machine, E.decision, E.tariffs, E.fleet, E.montecarlo):
+    for mod in (E.snapshot, E.network, E.finance, E.spec, E.capex, E.release, E.machine, E.decision, E.tariffs, E.fleet,
+                E.montecarlo, E.inputs, E.site, E.daily):
         assert doctest.testmod(mod).failed == 0, mod.__name__
 
 

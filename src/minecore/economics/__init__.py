@@ -10,7 +10,8 @@ Layout, one job per module (inputs at the top, engines below, results at the end
 ``release``        :class:`ReleaseModel`: when a held lot comes back
 ``capex``          landed capex with duty (:func:`landed_capex`) and resale (:class:`SalvageModel`)
 ``tariffs``        the dated US duty schedule by country of assembly
-``network``        dated snapshot, halvings, hashprice, :class:`NetworkProjection`
+``snapshot``       the network on one date (:class:`NetworkSnapshot`), subsidy and halvings, snapshot files
+``network``        hashprice and :class:`NetworkProjection` (the network day by day from a snapshot)
 ``finance``        npv, irr, discount factors, payback, ROI: one set of conventions
 ``daily``          the daily engine (:func:`unit_daily`) and break-even prices
 ``machine``        cash flows of machines bought on day 0 (:func:`simulate_machine`)
@@ -38,8 +39,8 @@ _EXPORTS = {
     "release": ("ReleaseKind", "ReleaseModel"),
     "capex": ("Capex", "SalvageModel", "landed_capex"),
     "tariffs": ("TariffRate", "TariffTable", "default_tariffs", "load_tariffs"),
-    "network": ("Halving", "Hashprice", "NetworkProjection", "NetworkSnapshot", "default_snapshot", "hashprice",
-                "load_snapshot", "reference_points", "subsidy_btc"),
+    "snapshot": ("Halving", "NetworkSnapshot", "default_snapshot", "load_snapshot", "reference_points", "subsidy_btc"),
+    "network": ("Hashprice", "NetworkProjection", "hashprice"),
     "finance": ("DAYS_PER_MONTH", "DAYS_PER_YEAR", "discount_factors", "irr", "npv", "payback_day", "roi"),
     "daily": ("UnitDaily", "break_even_hashprice_usd_per_th_day", "break_even_power_price_usd_per_kwh", "unit_daily"),
     "machine": ("MachineCashFlows", "simulate_machine"),

@@ -24,7 +24,8 @@ from typing import Any
 from ..economics.capex import SalvageModel
 from ..economics.inputs import (FleetEntry, MonteCarloParams, ReplacementOption, Scenario, SeizedLot, SensitivityRanges,
                                 SENSITIVITY_INPUTS, Strategy)
-from ..economics.network import NetworkProjection, NetworkSnapshot, default_snapshot, load_snapshot
+from ..economics.network import NetworkProjection
+from ..economics.snapshot import NetworkSnapshot, default_snapshot, load_snapshot
 from ..economics.release import ReleaseModel
 from ..economics.site import OperatingCosts
 from ..economics.spec import MachineSpec

@@ -46,7 +46,7 @@ def add_network_args(p) -> None:
 
 def snapshot_from_args(args):
     """The shipped snapshot, or ``--snapshot`` on top of it, with the figure flags as named overrides."""
-    from ...economics.network import default_snapshot, load_snapshot
+    from ...economics.snapshot import default_snapshot, load_snapshot
 
     snap = default_snapshot()
     if getattr(args, "snapshot", None):

@@ -211,7 +211,7 @@ def test_seized_break_even_comes_from_the_economics_result(report, econ):
         res = compare(esc)
         seized = lot.options[0]
         assert seized.break_even_power_price_usd_per_kwh == res.seized_break_even_power_price_usd_per_kwh
-        chart = {b.model: b.break_even_power_price_usd_per_kwh for b in report.breakeven}
+        chart = {b.model: b.break_even_power_price_usd_per_kwh for b in report.break_even}
         assert chart[seized.model] == res.seized_break_even_power_price_usd_per_kwh
 
 

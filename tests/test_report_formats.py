@@ -91,7 +91,7 @@ def test_json_keys_are_pinned(doc):
     assert doc["schema_version"] == SCHEMA_VERSION == "2.0"
     assert list(doc)[0] == "schema_version"
     assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
-                        "hold_cost_total_usd", "breakeven", "emulation", "dispatch", "warnings"}
+                        "hold_cost_total_usd", "break_even", "emulation", "dispatch", "warnings"}
     assert doc["dispatch"] is None  # the default scenario has no [[fleet]] and no site power cap
     assert set(doc["lots"][0]["options"][0]) == {
         "name", "kind", "model", "units", "hashrate_ths", "power_mw", "efficiency_j_per_th", "unit_price_usd",

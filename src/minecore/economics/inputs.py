@@ -286,11 +286,6 @@ class Scenario:
         return self.lots[0]
 
     @property
-    def as_of(self) -> _dt.date:
-        """Alias of :attr:`analysis_date`."""
-        return self.analysis_date
-
-    @property
     def days_held(self) -> int:
         return self.lot.held_days_on(self.analysis_date)
 

@@ -161,11 +161,6 @@ class DecisionResult:
     seized_break_even_power_price_usd_per_kwh: float = math.nan
 
     @property
-    def as_of(self) -> _dt.date:
-        """Alias of :attr:`analysis_date`."""
-        return self.analysis_date
-
-    @property
     def winner(self) -> StrategyOutcome:
         return self.outcomes[0]
 

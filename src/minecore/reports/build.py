@@ -366,10 +366,10 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
                            strategy_name=lr.recommendation.strategy_name,
                            expected_npv_usd=lr.recommendation.expected_npv_usd,
                            margin_over_next_usd=lr.recommendation.margin_over_next_usd) for lr in lots)
-    breakeven: dict[str, M.BreakEvenRow] = {}
+    break_even: dict[str, M.BreakEvenRow] = {}
     for lr in lots:
         for o in lr.options:
-            breakeven.setdefault(o.model, M.BreakEvenRow(o.model, o.kind, o.break_even_power_price_usd_per_kwh))
+            break_even.setdefault(o.model, M.BreakEvenRow(o.model, o.kind, o.break_even_power_price_usd_per_kwh))
     warnings = []
     tariff_warning = _tariffs(sc).warning(sc.analysis_date)
     if tariff_warning:
@@ -392,5 +392,5 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
         inputs=dataclasses.replace(inputs, scenario_source=source), lots=lots, plan=plan,
         plan_expected_npv_usd=sum(p.expected_npv_usd for p in plan),
         hold_cost_total_usd=sum(lr.hold_cost.total_usd for lr in lots),
-        breakeven=tuple(sorted(breakeven.values(), key=lambda b: b.break_even_power_price_usd_per_kwh)),
+        break_even=tuple(sorted(break_even.values(), key=lambda b: b.break_even_power_price_usd_per_kwh)),
         emulation=emulation, dispatch=dispatch, warnings=tuple(warnings))

@@ -179,8 +179,8 @@ def breakeven_chart(report: _m.Report) -> str:
     """Break-even (shutdown) power price by model [USD/kWh], with the site's power price marked."""
     plt = _plt()
     title = "Break-even power price by model"
-    seen = {b.model: b.break_even_power_price_usd_per_kwh for b in report.breakeven}
-    kinds = {b.model: b.kind for b in report.breakeven}
+    seen = {b.model: b.break_even_power_price_usd_per_kwh for b in report.break_even}
+    kinds = {b.model: b.kind for b in report.break_even}
     if not seen:
         return _placeholder(plt, title, "no options")
     items = sorted(seen.items(), key=lambda kv: kv[1])

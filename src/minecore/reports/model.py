@@ -19,8 +19,9 @@ from ..economics.spec import PRICE_BASES  # where a unit price comes from (price
 #: 1.1 added ``dispatch``; 1.2 added ``price_basis``/``price_unverified`` (models) and
 #: ``price_basis``/``price_source``/``price_unverified`` (options); 1.3 added to each sensitivity row the winner,
 #: runner-up, winner's NPV and margin at low/base/high and the base winner's lead at low/high.
-#: 2.0 renamed keys to the economics' vocabulary (docs/glossary.md): ``breakeven_power_usd_per_kwh`` ->
-#: ``break_even_power_price_usd_per_kwh`` (options, breakeven, dispatch rows), ``payback_days`` -> ``payback_day``
+#: 2.0 renamed keys to the economics' vocabulary (docs/glossary.md): top-level ``breakeven`` -> ``break_even``;
+#: ``breakeven_power_usd_per_kwh`` ->
+#: ``break_even_power_price_usd_per_kwh`` (options, break_even, dispatch rows), ``payback_days`` -> ``payback_day``
 #: (options, strategies), hold cost ``lost_margin_usd`` -> ``lost_margin_at_analysis_date_usd`` (the old key held
 #: that quantity under the name of a different one); the site inputs list ``availability`` and
 #: ``hashrate_efficiency`` instead of ``uptime``.
@@ -379,7 +380,7 @@ class Report:
     plan: tuple[PlanRow, ...]
     plan_expected_npv_usd: float
     hold_cost_total_usd: float
-    breakeven: tuple[BreakEvenRow, ...]
+    break_even: tuple[BreakEvenRow, ...]
     emulation: EmulationSummary | None = None
     dispatch: SiteDispatch | None = None
     warnings: tuple[str, ...] = field(default=())

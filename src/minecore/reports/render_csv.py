@@ -1,7 +1,7 @@
 """CSV rendering: one tidy table, one figure per line.
 
 Columns: ``section, item, metric, value, unit``. ``section`` is one of ``report``, ``inputs``,
-``models``, ``plan``, ``hold_cost``, ``breakeven``, ``lots``, ``options``, ``strategies``,
+``models``, ``plan``, ``hold_cost``, ``break_even``, ``lots``, ``options``, ``strategies``,
 ``recommendation``, ``sensitivity``, ``monte_carlo``, ``dispatch``, ``emulation``, ``warnings``; ``item`` names the row
 inside the section (``LOT/option name``, ``LOT/strategy key``...); ``metric`` is
 the JSON key; ``unit`` is read from the key's suffix. Load and pivot it with pandas::
@@ -42,7 +42,7 @@ _SUFFIX_UNITS = (
 
 def unit_of(metric: str) -> str:
     """Unit implied by a key's suffix (``npv_usd`` -> ``USD``), ``""`` when it has none."""
-    if metric.startswith("p_") or metric in {"roi", "pool_fee", "uptime"}:
+    if metric.startswith("p_") or metric in {"roi", "pool_fee", "availability", "hashrate_efficiency"}:
         return "probability" if metric.startswith("p_") else "decimal"
     if metric.startswith("days_"):
         return "days"
@@ -82,8 +82,8 @@ def tidy_rows(report: _m.Report) -> list[tuple]:
     rows.append(("plan", "total", "plan_expected_npv_usd", d["plan_expected_npv_usd"], "USD"))
     rows.append(("plan", "total", "note", "sum of each lot's recommended strategy; each lot is decided per lot", ""))
     rows.append(("hold_cost", "total", "hold_cost_total_usd", d["hold_cost_total_usd"], "USD"))
-    for b in d["breakeven"]:
-        rows += _rows_of("breakeven", b["model"], b)
+    for b in d["break_even"]:
+        rows += _rows_of("break_even", b["model"], b)
     for lot in d["lots"]:
         name = lot["lot"]
         rows += _rows_of("lots", name, lot)

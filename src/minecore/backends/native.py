@@ -187,6 +187,9 @@ class NativeBackend(Backend):
         target_le = _check_target(target)
         _check_range(nonce_start, count, "nonce_start", "count")
         threads = _check_threads(threads)
+        if count == 0 or rolling.get("roll_count", 1) == 0:
+            # an empty range may start at 2^32 (start + count <= 2^32), which the uint32 argument cannot hold
+            return []
         try:
             return self._ext.scan(self.impl_id, header76, target_le, nonce_start, count, threads, **rolling)
         except self._ext.NativeCallError as exc:

@@ -69,3 +69,12 @@ def number(text: str) -> float:
 def positive_number(text: str) -> float:
     """A finite float > 0."""
     return _checked(V.positive, _float(text))
+
+
+def iso_date(text: str):
+    """A calendar date ``YYYY-MM-DD`` (a :class:`datetime.date`).
+
+    >>> iso_date("2024-11-12")
+    datetime.date(2024, 11, 12)
+    """
+    return _checked(V.as_date, text)

@@ -462,11 +462,12 @@ def test_compare_prints_prices_with_basis_and_duty(capsys):
     assert seized["role"] == "seized" and seized["model"] == "Antminer S21" and seized["tariff_rate"] is None
     assert seized["price_basis"] == "assumed_tier" and seized["unit_price_usd"] == E.resolve_spec("S21").price_usd
     assert rep["role"] == "replacement" and rep["model"] == "Antminer S21 XP"
-    assert rep["price_basis"] == "assumed_tier" and rep["tariff_rate"] == pytest.approx(0.216) and rep["tariff_source"]
-    assert out["options"][0]["price_basis"] == "assumed_tier" and out["options"][0]["tariff_source"]
+    # a replacement without a quote or catalog price is priced at the valuation model's value of a new unit
+    assert rep["price_basis"] == "valuation_fmv" and rep["tariff_rate"] == pytest.approx(0.216) and rep["tariff_source"]
+    assert out["options"][0]["price_basis"] == "valuation_fmv" and out["options"][0]["tariff_source"]
     assert main(COMPARE[:-1]) == 0  # the table prints the same
     text = capsys.readouterr().out
-    assert "Unit prices and duty" in text and "assumed_tier" in text and "0.216" in text
+    assert "Unit prices and duty" in text and "valuation" in text and "0.216" in text
 
 
 def test_compare_price_quotes(capsys):
@@ -483,13 +484,14 @@ def test_compare_price_quotes(capsys):
     assert main(["compare", "--seized", "S21:10:30", "--replace", "S21:5", "--horizon-days", "60", "--json",
                  "--price", "S21=2000"]) == 0
     assert [r["unit_price_usd"] for r in json.loads(capsys.readouterr().out)["prices"]] == [2000, 2000]
-    # the seized lot's price sets its resale value: selling on release is worth more at a higher price
+    # the seized lot's price is its declared value, on which the entry duty is paid on release: selling on release
+    # is worth less at a higher declared value (resale follows the valuation model, not the price paid)
     sell = []
     for usd in ("1000", "4000"):
         assert main([*COMPARE, "--price", f"S21={usd}"]) == 0
         out = json.loads(capsys.readouterr().out)
         sell.append(next(s["expected_npv_usd"] for s in out["strategies"] if s["strategy"] == "sell_on_release"))
-    assert sell[1] > sell[0]
+    assert sell[1] < sell[0]
 
 
 @pytest.mark.parametrize("flags, message", [

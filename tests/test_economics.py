@@ -14,12 +14,13 @@ import minecore.economics as E
 from minecore.cli.main import main
 from minecore.errors import InvalidInputError, SnapshotError, UnknownModelError
 from minecore.economics import (MachineSpec, MCEngine, MonteCarloParams, NetworkProjection, NetworkSnapshot,
-                                OperatingCosts, ReleaseModel, ReplacementOption, SalvageModel, Scenario, SeizedLot,
+                                OperatingCosts, ReleaseModel, ReplacementOption, Scenario, SeizedLot, Valuation,
                                 Strategy)
 
 SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
                        block_height=924_300)
 FLAT = NetworkProjection(SNAP, difficulty_growth_per_month=0.0)
+NO_RESALE = Valuation(kind="calendar", start_fraction=0.0)  # units fetch nothing when sold
 S21 = MachineSpec("S21", 200, 3500, price_usd=3000, origin_country="Thailand")
 US = MachineSpec("US-1", 260, 4400, price_usd=5000, origin_country="United States")
 
@@ -90,7 +91,7 @@ def test_worked_cash_flow_example():
     capex $2,500 (no tariff) pays back after ceil(2500/3.3994) = 736 days."""
     site = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, availability=1.0)
     cf = E.simulate_machine(S21, site, FLAT, horizon_days=800, discount_rate_per_year=0.0, tariff_rate=0.0,
-                            price_usd=2500, salvage=SalvageModel(start_fraction=0))
+                            price_usd=2500, valuation=NO_RESALE)
     assert cf.daily_margin_day0_usd == pytest.approx(3.3994, abs=1e-4)
     assert cf.payback_day == 736
     assert cf.npv_usd == pytest.approx(800 * 3.39943 - 2500, rel=1e-4)
@@ -137,7 +138,7 @@ def test_npv_at_irr_is_zero(power, capex_share):
     -capex followed by non-negative cash summing to more than capex: one sign change, a positive undiscounted
     sum, hence one IRR > 0, and discounting at it gives NPV 0."""
     site = OperatingCosts(power_price_usd_per_kwh=power)
-    kw = dict(horizon_days=500, tariff_rate=0.0, salvage=SalvageModel(start_fraction=0.0))
+    kw = dict(horizon_days=500, tariff_rate=0.0, valuation=NO_RESALE)
     net = E.simulate_machine(S21, site, FLAT, price_usd=1000, **kw).net_cash_usd
     assert np.all(net >= 0) and net.sum() > 0
     cf = E.simulate_machine(S21, site, FLAT, price_usd=capex_share * net.sum(), **kw)
@@ -170,14 +171,14 @@ def _scenario(days_held=150, release=None, fee=14.0, horizon=400, **kw):
 
 def test_module_doctests():
     for mod in (E.snapshot, E.network, E.finance, E.spec, E.capex, E.release, E.machine, E.decision, E.tariffs, E.fleet,
-                E.montecarlo, E.inputs, E.site, E.daily):
+                E.montecarlo, E.inputs, E.site, E.daily, E.valuation, E.flips, E.tax):
         assert doctest.testmod(mod).failed == 0, mod.__name__
 
 
 def test_compare_strategies_and_hold_cost():
     res = E.compare(_scenario())
     labels = {o.label for o in res.outcomes}
-    assert {"wait_and_redeploy", "sell_on_release", "abandon", "replace_now:US-1",
+    assert {"wait_and_redeploy", "sell_on_release", "reexport_on_release", "abandon", "replace_now:US-1",
             "replace_and_sell_on_release:US-1", "replace_and_redeploy:US-1", "partial_replace:US-1"} == labels
     npvs = [o.expected_npv_usd for o in res.outcomes]
     assert npvs == sorted(npvs, reverse=True) and res.margin_usd == pytest.approx(npvs[0] - npvs[1])
@@ -189,7 +190,7 @@ def test_compare_strategies_and_hold_cost():
     r = res.outcome(Strategy.REPLACE_NOW).expected_npv_usd
     assert res.outcome(Strategy.REPLACE_AND_SELL_ON_RELEASE).expected_npv_usd == pytest.approx(
         r + res.outcome(Strategy.SELL_ON_RELEASE).expected_npv_usd)
-    assert len(res.to_dataframe()) == 7 and len(res.cashflow_dataframe()) == 7 * 400
+    assert len(res.to_dataframe()) == 8 and len(res.cashflow_dataframe()) == 8 * 400
 
 
 def test_difficulty_growth_adds_to_hold_cost():
@@ -313,8 +314,8 @@ def test_replacement_roi_and_irr():
     assert at_irr.npv_per_unit_usd == pytest.approx(0.0, abs=1e-6 * 5000)
 
     dear = OperatingCosts(power_price_usd_per_kwh=0.50)
-    dead = ReplacementOption(US, units=1, salvage=SalvageModel(start_fraction=0.0))
-    ro = E.compare(Scenario(lot, (dead,), site=dear, projection=FLAT, horizon_days=365)).options[0]
+    dead = ReplacementOption(US, units=1)
+    ro = E.compare(Scenario(lot, (dead,), site=dear, projection=FLAT, horizon_days=365, valuation=NO_RESALE)).options[0]
     assert ro.irr_per_year is None and ro.payback_day is None and ro.roi == pytest.approx(-1.0)
     assert json.loads(json.dumps(ro.summary()))["irr_per_year"] is None
 

@@ -16,7 +16,7 @@ import pytest
 
 import minecore.economics as E
 from minecore.economics import (MachineSpec, MCEngine, MonteCarloParams, NetworkProjection, NetworkSnapshot,
-                                OperatingCosts, ReleaseModel, ReplacementOption, SalvageModel, Scenario, SeizedLot)
+                                OperatingCosts, ReleaseModel, ReplacementOption, Scenario, SeizedLot, Valuation)
 from minecore.errors import InvalidInputError
 
 SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
@@ -27,9 +27,10 @@ US = MachineSpec("US-1", 260, 4400, price_usd=5000, origin_country="United State
 SITE = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, availability=1.0)
 
 
-def _lot(**kw):
-    base = dict(units=100, days_held=150, holding_fee_usd_per_unit_day=14.0, release=ReleaseModel.fixed(160))
-    return SeizedLot(S21, **(base | kw))
+def _lot(machine=S21, **kw):
+    base = dict(units=100, days_held=150, holding_fee_usd_per_unit_day=14.0, release=ReleaseModel.fixed(160),
+                entry_duty_rate=0.0)
+    return SeizedLot(machine, **(base | kw))
 
 
 # ---- 1. holding fees: w days in both engines ---------------------------------------------------------------------
@@ -38,8 +39,8 @@ def _lot(**kw):
 def test_holding_fees_are_charged_for_the_days_before_release_only():
     """Released 10 days from now (fixed 160-day hold, 150 held): fees on days 0..9, 10 days x 100 units x $14 =
     $14,000, undiscounted; the day of release pays none. Before the fix the expected-value engine charged 11 days."""
-    sc = Scenario(_lot(resale=SalvageModel(start_fraction=0.0)), site=SITE, projection=FLAT, horizon_days=60,
-                  discount_rate_per_year=0.0)
+    sc = Scenario(_lot(), site=SITE, projection=FLAT, horizon_days=60, discount_rate_per_year=0.0,
+                  valuation=Valuation(kind="calendar", start_fraction=0.0))
     sell = E.compare(sc).outcome("sell_on_release")
     assert sell.expected_cash_usd[:10].sum() == pytest.approx(-14_000.0)
     assert sell.expected_cash_usd[10:].sum() == pytest.approx(0.0)
@@ -89,17 +90,48 @@ def test_analysis_date_a_year_later_grows_difficulty_moves_the_halving_and_chang
 # ---- 4. every sale pays the same selling costs -------------------------------------------------------------------
 
 
-def test_salvage_at_the_horizon_pays_the_selling_cost_and_seized_units_start_at_full_price():
-    s = SalvageModel()
-    assert s.start_fraction == 1.0 and SeizedLot(S21, units=1, days_held=0).resale == s
-    # a replacement bought on day 0 and sold at the horizon (365 days): 5000 x 0.65 x (1 - 5 %)
+def test_every_sale_pays_the_same_selling_costs_and_block_discount():
+    """Calendar valuation for hand numbers: 5 % selling costs, 2 % liquidity discount per 1,000 units.
+    A replacement bought new and sold at the horizon (365 days, 1 unit): 5000 x 0.65 x 0.95 x (1 - 0.00002).
+    The seized lot sold on release (day 10, age 160 days, 100 units): 3000 x 0.65^(160/365) x 0.95 x 0.998."""
+    val = Valuation(kind="calendar", decline_per_year=0.35)
     sc = Scenario(_lot(), (ReplacementOption(US, units=1),), site=SITE, projection=FLAT, horizon_days=365,
-                  discount_rate_per_year=0.0)
+                  discount_rate_per_year=0.0, valuation=val)
     res = E.compare(sc)
-    assert res.outcome("replace_now").expected_salvage_usd == pytest.approx(5000 * 0.65 * 0.95)
-    # the seized lot sold on release (day 10, age 160 days) and at the horizon pay the same 5 %
+    assert res.outcome("replace_now").expected_salvage_usd == pytest.approx(5000 * 0.65 * 0.95 * (1 - 0.02 / 1000))
     ser = res.outcome("sell_on_release").expected_cash_usd
-    assert ser[10] == pytest.approx(100 * 3000 * 0.65 ** (160 / 365) * 0.95)
+    assert ser[10] == pytest.approx(100 * 3000 * 0.65 ** (160 / 365) * 0.95 * (1 - 0.002))
+    assert val.liquidity_discount(100_000) == val.max_liquidity_discount == 0.20
+
+
+def test_entry_duty_on_release_follows_the_schedule_of_the_release_day():
+    """Thailand-origin S21 declared at $3,000: 21.6 % on entry in late 2025, so selling on release pays $648 per
+    unit more than with the duty already paid; re-exporting pays no US duty."""
+    base = Scenario(_lot(entry_duty_rate=None), site=SITE, projection=FLAT, horizon_days=60,
+                    discount_rate_per_year=0.0)
+    paid = base.replace(lots=(dataclasses.replace(base.lot, entry_duty_rate=0.0),))
+    a, b = E.compare(base), E.compare(paid)
+    assert (b.outcome("sell_on_release").expected_npv_usd - a.outcome("sell_on_release").expected_npv_usd
+            == pytest.approx(100 * 3000 * 0.216))
+    assert a.outcome("reexport_on_release").expected_npv_usd == pytest.approx(
+        b.outcome("reexport_on_release").expected_npv_usd)
+    october = FLAT.replace(snapshot=SNAP.with_overrides(date="2025-10-01"))
+    rates = E.decision.entry_duty_rates(base.replace(projection=october, analysis_date=dt.date(2025, 11, 1)))
+    china = E.decision.entry_duty_rates(Scenario(_lot(entry_duty_rate=None, machine=MachineSpec(
+        "C", 200, 3500, price_usd=3000, origin_country="China")), projection=october, analysis_date="2025-11-01"))
+    assert rates[0] == rates[30] == pytest.approx(0.216)
+    assert china[8] == pytest.approx(0.576) and china[9] == pytest.approx(0.476)  # 2025-11-10: EO 14357
+
+
+def test_resale_follows_hashprice():
+    """The buyer's value moves with the network: higher BTC price or slower difficulty growth, higher resale."""
+    lot = _lot()
+    grow = NetworkProjection(SNAP, difficulty_growth_per_month=0.02)
+    sell = {}
+    for name, proj in (("base", grow), ("btc+30%", grow.replace(snapshot=SNAP.with_overrides(btc_price_usd=118_300))),
+                       ("flat", grow.replace(difficulty_growth_per_month=0.0))):
+        sell[name] = E.compare(Scenario(lot, projection=proj)).outcome("sell_on_release").expected_npv_usd
+    assert sell["btc+30%"] > sell["base"] and sell["flat"] > sell["base"]
 
 
 # ---- 6. the report's Monte Carlo follows the network's BTC price growth -----------------------------------------
@@ -107,7 +139,7 @@ def test_salvage_at_the_horizon_pays_the_selling_cost_and_seized_units_start_at_
 
 def test_monte_carlo_drift_defaults_to_the_networks_btc_price_growth():
     lot = _lot()
-    flat = Scenario(lot, projection=FLAT)
+    flat = Scenario(lot, projection=FLAT, valuation=Valuation(kind="calendar"))  # resale independent of the path
     rising = flat.replace(projection=FLAT.replace(btc_price_growth_per_year=0.5))
     prm = _zero_vol()
     a = E.run_monte_carlo(flat, prm).npv_usd[0].mean()
@@ -134,7 +166,8 @@ def test_report_monte_carlo_uses_the_scenarios_btc_price_growth():
 
 @pytest.mark.parametrize("make", [
     lambda: OperatingCosts(power_price_usd_per_kwh="0.05"),
-    lambda: SalvageModel(start_fraction=5),
+    lambda: Valuation(start_fraction=5),
+    lambda: Valuation(kind="auction"),
     lambda: SeizedLot(S21, units=10, days_held=100_000),
     lambda: SeizedLot(S21, units="10", days_held=1),
     lambda: Scenario(_lot(), horizon_days=1),

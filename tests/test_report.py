@@ -145,15 +145,13 @@ def test_sensitivity_winner_and_margin_at_low_and_high_come_from_economics(repor
                 assert lead == point.npv_usd[base.winner.label] - best_other
                 assert (lead < 0) == (point.winner != base.winner.label)
             assert row.margin_base_usd == base.margin_usd and row.winner_base == names[base.winner.label]
-    # the worked case behind the finding: cheap power makes redeploying the S21 lot win (by ~$471k since the
-    # seized units' resale starts from their full price and pays the same selling costs as any sale)
+    # the table shows each row's winner at low and high and the base winner's lead there
     power = report.lots[0].sensitivity[0]
-    assert power.variable == "power price" and power.winner_low == "Wait and redeploy"
-    assert power.winner_npv_low_usd > power.npv_base_usd and power.base_winner_lead_low_usd < 0
-    text = render_text(report, width=120)
+    assert power.variable == "power price"
     from minecore.reports import fmt
 
-    assert fmt.usd(-power.base_winner_lead_low_usd) in text and "Wait and redeploy" in text
+    text = render_text(report, width=120)
+    assert power.winner_low in text and fmt.usd(power.base_winner_lead_low_usd) in text
     html = render(report, "html")
     assert "winner&#x27;s NPV" in html and "next best" in html
 
@@ -258,25 +256,26 @@ paths = 0
     return load_scenario(path, catalog=catalog)
 
 
-def test_price_without_scenario_or_catalog_price_is_the_economics_assumed_tier(tmp_path):
-    """No price_usd and no catalog price: the economics' assumed $/TH tier price (S21 Pro 234 TH at 15.1 J/TH ->
-    tier <= 16 J/TH, $17/TH -> $3,978), flagged unverified by economics, labelled and warned about in every format."""
-    from minecore.economics import MachineSpec, assumed_price_usd
+def test_replacement_without_scenario_or_catalog_price_is_priced_at_the_valuation_models_fmv(tmp_path):
+    """No price_usd and no catalog price for a replacement: the valuation model's fair market value of a new unit on
+    the analysis date (basis valuation_fmv, not an assumed $/TH tier), labelled in every format."""
+    from minecore.economics import MachineSpec, Valuation
 
-    rep = build_report(_one_lot(tmp_path, ""))
+    sc = _one_lot(tmp_path, "")
+    rep = build_report(sc)
     spec = MachineSpec.from_model(default_catalog().get("Antminer S21 Pro"))
-    expected = assumed_price_usd(spec)
-    assert expected == 234 * 17.0
+    expected = round(float(Valuation().values_usd(spec, sc.projection, 0.0, 0)[0]), 2)
+    assert 1000 < expected < 10_000
     m = next(m for m in rep.inputs.models if m.name == "Antminer S21 Pro")
-    assert (m.price_usd, m.price_basis, m.price_unverified) == (expected, "assumed_tier", True)
+    assert (m.price_usd, m.price_basis, m.price_unverified) == (expected, "valuation_fmv", False)
     o = next(o for o in rep.lots[0].options if o.kind == "replacement")
-    assert (o.unit_price_usd, o.price_basis, o.price_unverified) == (expected, "assumed_tier", True)
-    assert any("assumed $/TH tier" in w for w in rep.warnings)
+    assert (o.unit_price_usd, o.price_basis) == (expected, "valuation_fmv")
+    assert not any("assumed $/TH tier" in w for w in rep.warnings)
     seized = next(m for m in rep.inputs.models if m.name == "Antminer S21")
     assert (seized.price_basis, seized.price_source) == ("scenario_assumption", "a quote from our broker")
     text = render_text(rep, width=140)
-    assert "assumed $/TH tier, unverified" in text and "scenario assumption" in text
-    assert "assumed $/TH tier, unverified" in render(rep, "html")
+    assert "valuation model (FMV new)" in text and "scenario assumption" in text
+    assert "valuation model (FMV new)" in render(rep, "html")
 
 
 def test_dated_catalog_price_is_labelled_catalog(tmp_path):

@@ -138,7 +138,7 @@ def test_every_file_key_is_a_model_field_and_every_model_field_has_a_key():
     API_ONLY with its reason."""
     import dataclasses as dc
 
-    from minecore.economics import ReleaseModel, SalvageModel
+    from minecore.economics import ReleaseModel, Valuation
     from minecore.economics.spec import MachineSpec
     from minecore.reports.scenario import API_ONLY, KEYS
 
@@ -149,9 +149,9 @@ def test_every_file_key_is_a_model_field_and_every_model_field_has_a_key():
                 continue
             names = {f.name for f in dc.fields(cls)}
             assert field in names, (section, key)
-            assert key == field or key == f"resale_{field}", (section, key)
+            assert key == field, (section, key)
             covered.add(f"{cls.__name__}.{field}")
-    for cls in (OperatingCosts, Scenario, MonteCarloParams, ReleaseModel, SalvageModel, MachineSpec):
+    for cls in (OperatingCosts, Scenario, MonteCarloParams, ReleaseModel, Valuation, MachineSpec):
         for f in dc.fields(cls):
             if "minecore" in f.metadata or cls is OperatingCosts and f.name == "curtailment":
                 name = f"{cls.__name__}.{f.name}"

@@ -192,3 +192,12 @@ def range_text(meta: dict[str, Any]) -> str:
     if lo is None:
         return f"{'<' if meta['hi_open'] else '<='} {hi:g}"
     return f"{'(' if meta['lo_open'] else '['}{lo:g}, {hi:g}{')' if meta['hi_open'] else ']'}"
+
+
+def choice(name: str, value: Any, enum_cls: type, err: Err = InvalidInputError) -> Any:
+    """``value`` as a member of the enum ``enum_cls`` (by member or value), else a typed error listing the values."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        known = ", ".join(str(m.value) for m in enum_cls)
+        raise err(f"{name} must be one of {known}, got {value!r}") from None

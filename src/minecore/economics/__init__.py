@@ -8,7 +8,8 @@ Layout, one job per module (inputs at the top, engines below, results at the end
 ``spec``           :class:`MachineSpec` and the catalog adapter (:func:`resolve_spec`), assumed tier prices
 ``site``           :class:`OperatingCosts` (availability, hashrate efficiency, ...) and :class:`Curtailment`
 ``release``        :class:`ReleaseModel`: when a held lot comes back
-``capex``          landed capex with duty (:func:`landed_capex`) and resale (:class:`SalvageModel`)
+``capex``          landed capex with duty (:func:`landed_capex`)
+``valuation``      what a unit fetches when sold (:class:`Valuation`: the buyer's fair market value)
 ``tariffs``        the dated US duty schedule by country of assembly
 ``snapshot``       the network on one date (:class:`NetworkSnapshot`), subsidy and halvings, snapshot files
 ``network``        hashprice and :class:`NetworkProjection` (the network day by day from a snapshot)
@@ -19,6 +20,8 @@ Layout, one job per module (inputs at the top, engines below, results at the end
 ``results``        :class:`DecisionResult` and its parts
 ``sensitivity_table`` one-at-a-time sensitivity
 ``montecarlo``     the Monte Carlo over price, difficulty and release timing
+``flips``          what flips the decision: each input's threshold, found by root-finding
+``tax``            US federal/state income tax on the cash flows: bonus or MACRS depreciation, recapture, losses
 ``fleet``          fleets under a power cap
 =================  ===========================================================================================
 
@@ -37,7 +40,8 @@ _EXPORTS = {
     "spec": ("MachineSpec", "ASSUMED_PRICE_USD_PER_TH", "PRICE_BASES", "assumed_price_usd", "resolve_spec"),
     "site": ("Curtailment", "OperatingCosts"),
     "release": ("ReleaseKind", "ReleaseModel"),
-    "capex": ("Capex", "SalvageModel", "landed_capex"),
+    "capex": ("Capex", "landed_capex"),
+    "valuation": ("Valuation", "ValuationKind"),
     "tariffs": ("TariffRate", "TariffTable", "default_tariffs", "load_tariffs"),
     "snapshot": ("Halving", "NetworkSnapshot", "default_snapshot", "load_snapshot", "reference_points", "subsidy_btc"),
     "network": ("Hashprice", "NetworkProjection", "hashprice"),
@@ -48,6 +52,8 @@ _EXPORTS = {
     "results": ("DecisionResult", "HoldCost", "ResolvedOption", "StrategyOutcome"),
     "sensitivity_table": ("SensitivityRow", "SensitivityTable", "sensitivity"),
     "montecarlo": ("MonteCarloResult", "run_monte_carlo"),
+    "flips": ("FlipInput", "FlipRow", "FlipTable", "what_flips"),
+    "tax": ("TaxAssumptions", "TaxAsset", "Depreciation", "after_tax_cash", "after_tax_npv"),
     "fleet": ("DispatchPlan", "PurchasePlan", "dispatch_under_cap", "replacement_mix"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

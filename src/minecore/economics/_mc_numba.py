@@ -7,7 +7,8 @@ Per path, in three tight loops over one thread's scratch buffers (allocated once
 
 1. the random table indices of every day, four days per splitmix64 hash (a loop numba/LLVM vectorises);
 2. the price/difficulty series ``X[t] = P[t] / D[t]``, a serial product chain, one difficulty epoch at a time, so the
-   epoch branch is out of the daily loop;
+   epoch branch (the retarget with its error-correction term, one ``log`` per epoch when ``kappa != 0``) is out of
+   the daily loop;
 3. per machine model, a branch-free, vectorised sum over the days from its start day. The mode (switch off when
    unprofitable, with or without a demand-response credit, or always on) is chosen per model outside the day loop;
    for "always on" the margin is linear in ``X``, so the loop is two dot products with precomputed ``disc * rev``
@@ -15,6 +16,10 @@ Per path, in three tight loops over one thread's scratch buffers (allocated once
 
 Fixed (and, when always on, power) costs do not depend on the path and are taken off afterwards from suffix sums
 indexed by each path's start day.
+
+The recorded hashprice multipliers (``record_day``) are read off each path's ``X`` series after step 2:
+``x = X[t] * exp(ln d0 - lnp_ref[t])``, the same expression as the numpy engines. The kernel always fills them
+(two loads per path); the wrapper returns them only when ``record_day`` is given.
 """
 
 from __future__ import annotations
@@ -51,10 +56,24 @@ def _draw_indices(idx, up, Q):
 
 
 @njit(inline="always")
-def _epoch_step(ud, e0, lnD, S, ztab, g_e, s_e, kz, rr):
-    """ln D after the epoch that starts on day e0, from the last epoch's price shocks S and a fresh draw."""
-    hd = _mix(ud + np.uint64(e0 // EPOCH_DAYS) * C_CTR)
-    return lnD + g_e + s_e * (kz * S + rr * ztab[np.uint64(hd & MASK16)])
+def _epoch_step(ud, e0, lnD, S, P, ztab, g, s_e, kz, rr, kappa, cref):
+    """ln D of the epoch that starts on day e0, from the last epoch's price shocks S, a fresh draw, and (kappa != 0)
+    the gap ln X - ln X* on day e0 - 1 (P = the price of that day); as ``_mc_kernels._epoch_update``."""
+    e = e0 // EPOCH_DAYS
+    hd = _mix(ud + np.uint64(e) * C_CTR)
+    new = lnD + g[e] + s_e * (kz * S + rr * ztab[np.uint64(hd & MASK16)])
+    if kappa != 0.0:
+        new = new + kappa * (np.log(P) - lnD - cref[e0 - 1])
+    return new
+
+
+@njit(inline="always")
+def _record(x_rec, x_last, p, X, ixr, rec_day):
+    """Hashprice multiplier X / X* of path p on its record day (NaN if none) and on the last day."""
+    H = X.size
+    r = rec_day[p]
+    x_rec[p] = X[r] * ixr[r] if 0 <= r < H else np.nan
+    x_last[p] = X[H - 1] * ixr[H - 1]
 
 
 @njit(inline="always")
@@ -94,14 +113,18 @@ def _accumulate(pv, cash, p, X, rev, var, dr, drev, disc, mode, start):
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def _run(key_p, key_d, etab, ztab, p0, lnd0, g_e, s_e, rho, rev, var, dr, drev, disc, mode, start, n_tasks):
+def _run(key_p, key_d, etab, ztab, p0, lnd0, g, s_e, rho, kappa, cref, ixr, rec_day, rev, var, dr, drev, disc, mode,
+         start, n_tasks):
     # etab/ztab: daily price factor and normal quantile per table index (plus the NO_DRAW row);
+    # g: drift per epoch; cref[t] = ln X*[t], ixr[t] = exp(-cref[t]); rec_day[p]: day to record (-1: none);
     # rev/var/dr/drev: (M, H) rows; start[m, p] clipped to [0, H]
     n = start.shape[1]
     H = disc.size
     Q = (H + 3) // 4
     pv = np.empty((start.shape[0], n))
     cash = np.empty((start.shape[0], n))
+    x_rec = np.empty(n)
+    x_last = np.empty(n)
     rr = np.sqrt(max(1.0 - rho * rho, 0.0))
     kz = rho / np.sqrt(float(EPOCH_DAYS))
     n_pairs = (n + 1) // 2
@@ -127,8 +150,8 @@ def _run(key_p, key_d, etab, ztab, p0, lnd0, g_e, s_e, rho, rev, var, dr, drev, 
             Sb = 0.0
             for e0 in range(0, H, EPOCH_DAYS):
                 if e0 > 0:
-                    lnDa = _epoch_step(uda, e0, lnDa, Sa, ztab, g_e, s_e, kz, rr)
-                    lnDb = _epoch_step(udb, e0, lnDb, Sb, ztab, g_e, s_e, kz, rr)
+                    lnDa = _epoch_step(uda, e0, lnDa, Sa, Pa, ztab, g, s_e, kz, rr, kappa, cref)
+                    lnDb = _epoch_step(udb, e0, lnDb, Sb, Pb, ztab, g, s_e, kz, rr, kappa, cref)
                     Sa = 0.0
                     Sb = 0.0
                 invDa = np.exp(-lnDa)
@@ -147,9 +170,11 @@ def _run(key_p, key_d, etab, ztab, p0, lnd0, g_e, s_e, rho, rev, var, dr, drev, 
                     xa[j] = Pa * invDa
                     xb[j] = Pb * invDb
             _accumulate(pv, cash, pa, Xa, rev, var, dr, drev, disc, mode, start)
+            _record(x_rec, x_last, pa, Xa, ixr, rec_day)
             if pb < n:
                 _accumulate(pv, cash, pb, Xb, rev, var, dr, drev, disc, mode, start)
-    return pv, cash
+                _record(x_rec, x_last, pb, Xb, ixr, rec_day)
+    return pv, cash, x_rec, x_last
 
 
 def _suffix(rows: np.ndarray) -> np.ndarray:
@@ -159,12 +184,19 @@ def _suffix(rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_numba(key_p, key_d, ztab, etab, p0, d0, g_e, s_e, rho, rev, var, dr, fixed, start, disc, shutdown):
-    """Same signature and result as the numpy engines (pv[m, p], cash[m, p])."""
+def run_numba(key_p, key_d, ztab, etab, p0, d0, g_e, s_e, rho, rev, var, dr, fixed, start, disc, shutdown,
+              *, kappa=0.0, lnp_ref=None, record_day=None):
+    """Same signature and result as the numpy engines: (pv[m, p], cash[m, p]), plus (x_rec[p], x_last[p]) when
+    ``record_day`` is given (see :mod:`minecore.economics._mc_kernels`)."""
     import numba
+
+    from ._mc_kernels import _drift, _log_ref, _record_days
 
     M, n = start.shape
     H = disc.size
+    g = _drift(g_e, H)
+    cref = _log_ref(lnp_ref, etab, p0, d0, H)
+    rd = _record_days(record_day, n)
     c = np.ascontiguousarray
     rev, var, dr, fixed, disc = (c(a, dtype=np.float64) for a in (rev, var, dr, fixed, disc))
     st = c(np.clip(start, 0, H), dtype=np.int64)
@@ -177,9 +209,13 @@ def run_numba(key_p, key_d, ztab, etab, p0, d0, g_e, s_e, rho, rev, var, dr, fix
     et = c(np.append(etab, 1.0), dtype=np.float64)  # + the NO_DRAW row
     zt = c(np.append(ztab, 0.0), dtype=np.float64)
     n_tasks = max(1, min((n + 1) // 2, 8 * numba.get_num_threads()))
-    pv, cash = _run(np.uint64(key_p), np.uint64(key_d), et, zt, float(p0), float(np.log(d0)), float(g_e), float(s_e),
-                    float(rho), rev, var, dr, c(disc * rev), disc, mode, st, n_tasks)
+    rec = np.full(n, -1, dtype=np.int64) if rd is None else c(rd, dtype=np.int64)
+    pv, cash, x_rec, x_last = _run(np.uint64(key_p), np.uint64(key_d), et, zt, float(p0), float(np.log(d0)), g,
+                                   float(s_e), float(rho), float(kappa), cref, np.exp(-cref), rec, rev, var, dr,
+                                   c(disc * rev), disc, mode, st, n_tasks)
     rows = np.arange(M)[:, None]
     pv -= _suffix(disc * const)[rows, st]
     cash -= _suffix(const)[rows, st]
-    return pv, cash
+    if rd is None:
+        return pv, cash
+    return pv, cash, x_rec, x_last

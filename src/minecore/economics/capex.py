@@ -1,8 +1,6 @@
-"""What a unit costs to land (price, duty by country of assembly, freight) and what it fetches when sold.
+"""What a unit costs to land: price, duty by country of assembly on the entry date, freight. Numpy-free.
 
-Every sale, on release or at the horizon, of a seized unit or a replacement, goes through
-:meth:`SalvageModel.net_sale_usd`: the same value curve and the same selling costs. Numpy-free (numpy only
-when an array of ages is passed).
+What it fetches when sold is :mod:`minecore.economics.valuation`.
 """
 
 from __future__ import annotations
@@ -11,45 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidInputError
-from ..validate import check_fields, non_negative, spec as _spec
-from .finance import DAYS_PER_YEAR
+from ..validate import non_negative
 from .spec import MachineSpec
 from .tariffs import TariffTable, default_tariffs
-
-
-@dataclass(frozen=True)
-class SalvageModel:
-    """Resale value of a unit: ``price * start_fraction * (1 - decline_per_year) ** (age_days / 365)``, floored,
-    less ``selling_cost_fraction`` of it (broker or marketplace cut, shipping) on every sale.
-
-    The 35 %/year decline is an assumption (used-ASIC prices fall with hashprice and newer models); override it
-    from market quotes.
-
-    >>> s = SalvageModel()
-    >>> round(s.fraction(365), 3), round(s.fraction(730), 4), round(s.net_sale_usd(1000.0, 365), 2)
-    (0.65, 0.4225, 617.5)
-    """
-
-    decline_per_year: float = _spec(0.35, unit="decimal/year", lo=0.0, hi=1.0, doc="yearly decline of resale value")
-    start_fraction: float = _spec(1.0, unit="decimal", lo=0.0, hi=1.0, doc="resale value of a new unit, share of price")
-    floor_fraction: float = _spec(0.0, unit="decimal", lo=0.0, hi=1.0, doc="resale value never falls below this share")
-    selling_cost_fraction: float = _spec(0.05, unit="decimal", lo=0.0, hi=1.0,
-                                         doc="share of the sale price lost to selling costs, on every sale")
-
-    def __post_init__(self) -> None:
-        check_fields(self)
-
-    def fraction(self, age_days: Any) -> Any:
-        """Gross resale value as a decimal of the unit price after ``age_days`` [days] (float or array)."""
-        import numpy as np
-
-        f = self.start_fraction * (1.0 - self.decline_per_year) ** (np.asarray(age_days, dtype=float) / DAYS_PER_YEAR)
-        out = np.maximum(f, self.floor_fraction)
-        return float(out) if np.ndim(out) == 0 else out
-
-    def net_sale_usd(self, price_usd: float, age_days: Any) -> Any:
-        """Cash from selling one unit of new price ``price_usd`` at ``age_days`` [USD], after selling costs."""
-        return price_usd * self.fraction(age_days) * (1.0 - self.selling_cost_fraction)
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,17 @@ $2.00/unit/day, released for sure in 10 days, redeployed at once, 100-day horizo
 10 units x 90 days x $2 = $1,800::
 
     >>> from minecore.economics import (MachineSpec, NetworkProjection, NetworkSnapshot, OperatingCosts,
-    ...                                 ReleaseModel, SalvageModel)
+    ...                                 ReleaseModel, Valuation)
     >>> snap = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03)
     >>> proj = NetworkProjection(snap, difficulty_growth_per_month=0.0)
     >>> m = MachineSpec("M", hashrate_ths=100, power_w=1000, price_usd=1000)
     >>> hp = proj.hashprice_usd_per_th_day(1)[0]
     >>> site = OperatingCosts(power_price_usd_per_kwh=(100 * hp - 2.0) / 24, pue=1.0, pool_fee=0.0, availability=1.0)
     >>> lot = SeizedLot(m, units=10, days_held=90, holding_fee_usd_per_unit_day=0.0,
-    ...                 release=ReleaseModel.fixed(100), redeploy_delay_days=0, resale=SalvageModel(start_fraction=0))
-    >>> res = compare_strategies(lot, [], site=site, projection=proj, horizon_days=100, discount_rate_per_year=0.0)
+    ...                 release=ReleaseModel.fixed(100), redeploy_delay_days=0, entry_duty_rate=0.0)
+    >>> no_resale = Valuation(kind="calendar", start_fraction=0.0)
+    >>> res = compare_strategies(lot, [], site=site, projection=proj, horizon_days=100, discount_rate_per_year=0.0,
+    ...                          valuation=no_resale)
     >>> round(res.outcome(Strategy.WAIT_AND_REDEPLOY).expected_npv_usd, 6)
     1800.0
     >>> round(res.hold_cost.lost_margin_usd, 6)          # 90 days x 10 units x $2
@@ -59,9 +61,10 @@ class _Parts:
     q_forfeit: float
     seized_daily: Any  # UnitDaily over H days
     fee: float
-    release_cost: float
-    resale_net_usd: np.ndarray  # net sale proceeds per unit if sold on day w (H+1)
-    seized_salvage_usd: float  # per unit at the horizon
+    release_cost_usd: np.ndarray  # per unit if released on day w: brokerage + entry duty on that day (H+1)
+    resale_net_usd: np.ndarray  # net sale proceeds per unit if sold in the US on day w (H+1)
+    reexport_net_usd: np.ndarray  # net proceeds per unit if shipped abroad and sold on day w, no duty (H+1)
+    seized_salvage_usd: float  # per unit at the horizon, sold as a block
     options: tuple[ResolvedOption, ...]
     option_daily: tuple[Any, ...]
     option_salvage_usd: tuple[float, ...]
@@ -82,14 +85,51 @@ def _resolve_option(opt: ReplacementOption, sc: Scenario, seized_ths: float, dis
     daily = unit_daily(opt.machine, sc.site, sc.projection, H)
     live = np.arange(H) >= opt.lead_time_days
     cash = np.where(live, daily.margin_usd, 0.0)
-    salvage = float(opt.salvage.net_sale_usd(capex.unit_price_usd, H))  # sold at the horizon, new on day 0
+    # sold at the horizon as a block, bought new on day 0
+    salvage = float(sc.valuation.values_usd(opt.machine, sc.projection, 0.0, H)[0] * sc.valuation.net_of_sale_costs(units))
     cost = capex.total_usd
     npv_unit = -cost + float(np.sum(cash * disc[:H])) + salvage * disc[H]
     be = break_even_power_price_usd_per_kwh(opt.machine, sc.site, float(daily.hashprice_usd_per_th_day[0]))
     flows = np.concatenate([[-cost], cash, [salvage]])
     return (ResolvedOption(opt, units, capex, npv_unit, float(daily.margin_usd[0]),
-                           payback_day(np.cumsum(cash) - cost), be, roi(float(cash.sum()) + salvage, cost), flows),
-            daily, salvage)
+                           payback_day(np.cumsum(cash) - cost), be, roi(float(cash.sum()) + salvage, cost), salvage,
+                           flows), daily, salvage)
+
+
+def seized_gross_value_usd(sc: Scenario) -> np.ndarray:
+    """Gross value per seized unit if sold on day w = 0..H [USD]: the buyer's quote when the lot has one, else the
+    scenario's valuation model at the units' age on that day."""
+    lot = sc.lot
+    H = sc.horizon_days
+    if lot.resale_quote_usd is not None:
+        return np.full(H + 1, float(lot.resale_quote_usd))
+    age_now = lot.age_days_at_hold_start + sc.days_held
+    return sc.valuation.values_usd(lot.machine, sc.projection, age_now, np.arange(H + 1))
+
+
+def entry_duty_rates(sc: Scenario) -> np.ndarray:
+    """US duty rate on the seized units' declared value if they enter on day w = 0..H (decimal): the lot's
+    ``entry_duty_rate``, else the tariff schedule for their country of assembly on the release date."""
+    lot = sc.lot
+    H = sc.horizon_days
+    if lot.entry_duty_rate is not None:
+        return np.full(H + 1, float(lot.entry_duty_rate))
+    table = sc.tariffs
+    if table is None:
+        return np.zeros(H + 1)
+    if isinstance(table, str):
+        from .tariffs import default_tariffs
+
+        table = default_tariffs()
+    # the schedule is piecewise constant: evaluate it at day 0 and at each row's start inside the horizon
+    start = sc.analysis_date
+    out = np.empty(H + 1)
+    out[:] = table.rate(lot.machine.origin_country, start)
+    for row in sorted(table.rates, key=lambda r: r.effective_from):
+        w = (row.effective_from - start).days
+        if 0 < w <= H:
+            out[w:] = table.rate(lot.machine.origin_country, row.effective_from)
+    return out
 
 
 def _parts(sc: Scenario) -> _Parts:
@@ -100,13 +140,17 @@ def _parts(sc: Scenario) -> _Parts:
     pmf, beyond = lot.release.remaining_pmf(d0, H)
     daily = unit_daily(lot.machine, sc.site, sc.projection, H)
     age_now = lot.age_days_at_hold_start + d0
-    ages = age_now + np.arange(H + 1)
-    resale = lot.resale.net_sale_usd(lot.machine.price_usd, ages)  # every sale pays the same selling costs
-    salvage = float(resale[H])
+    gross = seized_gross_value_usd(sc)
+    keep = sc.valuation.net_of_sale_costs(lot.units)  # every sale pays the same selling costs and block discount
+    resale = gross * keep
+    reexport = gross * (1.0 - lot.reexport_price_discount) * keep - lot.reexport_freight_usd_per_unit
+    # the salvage at the horizon is always the valuation model's (a quote is for a sale now, not in three years)
+    salvage = float(sc.valuation.values_usd(lot.machine, sc.projection, age_now, H)[0] * keep)
+    release_cost = lot.release_costs_usd_per_unit + lot.machine.price_usd * entry_duty_rates(sc)
     seized_ths = lot.machine.hashrate_ths * lot.units
     resolved = [_resolve_option(o, sc, seized_ths, disc) for o in sc.options]
     return _Parts(H, disc, d0, pmf, beyond, lot.release.forfeiture_probability, daily,
-                  lot.holding_fee_usd_per_unit_day, lot.release_costs_usd_per_unit, resale, salvage,
+                  lot.holding_fee_usd_per_unit_day, release_cost, resale, reexport, salvage,
                   tuple(r[0] for r in resolved), tuple(r[1] for r in resolved), tuple(r[2] for r in resolved))
 
 
@@ -121,10 +165,13 @@ def _expected_series(p: _Parts, delay: int) -> dict[str, Any]:
     running = np.zeros(H)
     if delay < H:
         running[delay:] = rel_cdf[: H - delay]
-    wait = fees - p.release_cost * rel + running * p.seized_daily.margin_usd
-    sell = fees - p.release_cost * rel + rel * p.resale_net_usd[:H]
+    rc = p.release_cost_usd[:H] * rel
+    wait = fees - rc + running * p.seized_daily.margin_usd
+    sell = fees - rc + rel * p.resale_net_usd[:H]
+    reexport = fees + rel * p.reexport_net_usd[:H]  # shipped abroad in bond: no US entry duty or brokerage
     p_released = float(rel_cdf[-1]) if H else 0.0
-    return {"wait": wait, "sell": sell, "wait_salvage": p.seized_salvage_usd * p_released, "p_released": p_released}
+    return {"wait": wait, "sell": sell, "reexport": reexport, "wait_salvage": p.seized_salvage_usd * p_released,
+            "p_released": p_released}
 
 
 def compare(sc: Scenario) -> DecisionResult:
@@ -158,6 +205,7 @@ def compare(sc: Scenario) -> DecisionResult:
     wait_salv = N * ser["wait_salvage"]
     add(Strategy.WAIT_AND_REDEPLOY, None, wait_cash, wait_salv, 0.0, 0)
     add(Strategy.SELL_ON_RELEASE, None, sell_cash, 0.0, 0.0, 0)
+    add(Strategy.REEXPORT_ON_RELEASE, None, with_legal(N * ser["reexport"]), 0.0, 0.0, 0)
     add(Strategy.ABANDON, None, np.zeros(H), 0.0, 0.0, 0)
     for ro, daily, salv in zip(p.options, p.option_daily, p.option_salvage_usd):
         live = np.arange(H) >= ro.option.lead_time_days
@@ -188,8 +236,12 @@ def compare(sc: Scenario) -> DecisionResult:
     exp_day = float(np.sum(np.arange(H) * rel) / pr) if pr > 0 else math.nan
     seized_be = break_even_power_price_usd_per_kwh(lot.machine, sc.site,
                                                    float(p.seized_daily.hashprice_usd_per_th_day[0]))
+    release_day = min(int(round(exp_day)), H) if exp_day == exp_day else H
+    basis = (f"quote: {lot.resale_quote_source or 'source not given'}" if lot.resale_quote_usd is not None
+             else sc.valuation.basis)
     return DecisionResult(sc, sc.projection.snapshot.label, sc.analysis_date, p.days_held, hold, p.options, tuple(outs),
-                          exp_day, pr, p.q_forfeit, float(p.seized_daily.margin_usd[0]) * N, seized_be)
+                          exp_day, pr, p.q_forfeit, float(p.seized_daily.margin_usd[0]) * N, seized_be,
+                          float(p.resale_net_usd[release_day]), p.seized_salvage_usd, basis)
 
 
 def hold_cost(sc: Scenario) -> HoldCost:

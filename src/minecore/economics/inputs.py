@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInputError, ScenarioError
-from ..validate import check_fields, finite, spec as _spec
-from .capex import SalvageModel
+from ..validate import check_fields, choice, finite, spec as _spec
 from .network import NetworkProjection
 from .release import ReleaseModel
 from .site import OperatingCosts
 from .spec import MachineSpec, resolve_spec
 from .tariffs import TariffTable
+from .valuation import Valuation
 
 MAX_DAYS = 3650  #: longest horizon, hold or delay the economics accepts [days] (ten years)
 MAX_UNITS = 1_000_000  #: most units in one lot, option or fleet entry
@@ -32,7 +32,8 @@ class Strategy(str, enum.Enum):
     """What to do with a seized lot (values are stable JSON keys)."""
 
     WAIT_AND_REDEPLOY = "wait_and_redeploy"  #: keep paying the hold, run the units once released
-    SELL_ON_RELEASE = "sell_on_release"  #: keep paying the hold, sell the units once released
+    SELL_ON_RELEASE = "sell_on_release"  #: keep paying the hold, sell the units once released (duty paid)
+    REEXPORT_ON_RELEASE = "reexport_on_release"  #: keep paying the hold, sell the units abroad (no US duty)
     REPLACE_NOW = "replace_now"  #: abandon the lot today (fees stop) and buy a replacement
     REPLACE_AND_SELL_ON_RELEASE = "replace_and_sell_on_release"  #: buy now, sell the seized units on release
     REPLACE_AND_REDEPLOY = "replace_and_redeploy"  #: buy now and also run the seized units (needs site power)
@@ -77,8 +78,18 @@ class SeizedLot:
     release: ReleaseModel = field(default_factory=ReleaseModel)
     redeploy_delay_days: int = _spec(7, kind="int", unit="days", lo=0, hi=365, doc="from release to hashing")
     release_costs_usd_per_unit: float = _spec(0.0, unit="USD/unit", lo=0.0, hi=1e6,
-                                              doc="duty, brokerage and trucking due on release")
-    resale: SalvageModel = field(default_factory=SalvageModel)
+                                              doc="brokerage and trucking due on release (duty: entry_duty_rate)")
+    entry_duty_rate: float | None = _spec(None, unit="decimal", lo=0.0, hi=10.0, optional=True,
+                                          doc="US duty on the units' declared value when they enter on release; "
+                                              "None: the tariff schedule on the release day (0: already paid)")
+    reexport_freight_usd_per_unit: float = _spec(150.0, unit="USD/unit", lo=0.0, hi=1e5,
+                                                 doc="freight and handling to ship the units abroad (assumption)")
+    reexport_price_discount: float = _spec(0.10, unit="decimal", lo=0.0, hi=1.0,
+                                           doc="how much less a foreign buyer pays than a US one (assumption)")
+    resale_quote_usd: float | None = _spec(None, unit="USD/unit", lo=0.0, hi=1e7, optional=True,
+                                           doc="a buyer's quote per unit, replacing the valuation model")
+    resale_quote_source: str | None = _spec(None, kind="text", optional=True,
+                                            doc="who quoted resale_quote_usd, and when")
     age_days_at_hold_start: int = _spec(0, kind="int", unit="days", lo=0, hi=MAX_DAYS,
                                         doc="age of the units when the hold began")
     name: str | None = _spec(None, kind="text", optional=True, doc="label of the lot (default: '<model> lot')")
@@ -91,7 +102,8 @@ class SeizedLot:
         if self.days_held is None and self.hold_start is None:
             raise InvalidInputError("a seized lot needs days_held or hold_start")
         if self.machine.price_usd is None:
-            raise InvalidInputError(f"{self.machine.name}: seized lot needs a unit price (for resale value)")
+            raise InvalidInputError(f"{self.machine.name}: seized lot needs a unit price (its declared value, for "
+                                    "the entry duty)")
 
     def held_days_on(self, analysis_date: _dt.date) -> int:
         """Days held on ``analysis_date``; raises when ``hold_start`` is later or disagrees with ``days_held``."""
@@ -126,7 +138,6 @@ class ReplacementOption:
     tariff_rate: float | None = _spec(None, unit="decimal", lo=0.0, hi=10.0, optional=True,
                                       doc="import duty; None: the tariff schedule for the country of assembly")
     name: str | None = _spec(None, kind="text", optional=True, doc="label of the option (default: the model)")
-    salvage: SalvageModel = field(default_factory=SalvageModel)
     origin_country: str | None = _spec(None, kind="text", optional=True,
                                        doc="country of assembly (None: the catalog's)")
     price_source: str | None = _spec(None, kind="text", optional=True, doc="where price_usd comes from")
@@ -183,7 +194,7 @@ class MonteCarloParams:
     engine: MCEngine = _spec(MCEngine.AUTO, kind="enum", doc="auto, numpy, numba or numpy_dayloop")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "engine", MCEngine(self.engine))
+        object.__setattr__(self, "engine", choice("engine", self.engine, MCEngine))
         check_fields(self)
 
     @property
@@ -251,6 +262,7 @@ class Scenario:
     fleet: tuple[FleetEntry, ...] = ()
     monte_carlo: MonteCarloParams = field(default_factory=MonteCarloParams)
     sensitivity: SensitivityRanges = field(default_factory=SensitivityRanges)
+    valuation: Valuation = field(default_factory=Valuation)
     name: str = _spec("scenario", kind="text", doc="title of the scenario")
     source: str = "python"  #: where the scenario came from (a file path, the built-in default, python)
 
@@ -259,7 +271,7 @@ class Scenario:
         if not lots:
             raise ScenarioError("a scenario needs at least one seized lot")
         object.__setattr__(self, "lots", lots)
-        object.__setattr__(self, "options", tuple(self.options))
+        object.__setattr__(self, "options", tuple(self._priced(o) for o in self.options))
         object.__setattr__(self, "fleet", tuple(self.fleet))
         check_fields(self)
         snap_date = self.projection.snapshot.date
@@ -277,6 +289,19 @@ class Scenario:
                 raise ScenarioError(f"{what} names must be unique, got {names}")
         if self.strategies is not None:
             object.__setattr__(self, "strategies", tuple(Strategy(s) for s in self.strategies))
+
+    def _priced(self, opt: ReplacementOption) -> ReplacementOption:
+        """A replacement with neither a quote nor a catalog price is priced at the valuation model's fair market
+        value of a new unit on the analysis date (basis ``valuation_fmv``), not at an assumed $/TH tier."""
+        if opt.machine.price_basis != "assumed_tier":
+            return opt
+        day0 = self.analysis_date or self.projection.snapshot.date
+        fmv = float(self.valuation.values_usd(opt.machine, self.projection.starting(day0), 0.0, 0)[0])
+        unverified = tuple(u for u in opt.machine.unverified if u != "price_usd")
+        spec = dataclasses.replace(opt.machine, price_usd=round(fmv, 2), price_basis="valuation_fmv",
+                                   unverified=unverified,
+                                   price_source=f"fair market value of a new unit; {self.valuation.basis}")
+        return dataclasses.replace(opt, machine=spec)
 
     @property
     def lot(self) -> SeizedLot:

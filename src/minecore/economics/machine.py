@@ -33,13 +33,14 @@ from typing import Any
 import numpy as np
 
 from ..validate import as_date, count, finite
-from .capex import Capex, SalvageModel, landed_capex
+from .capex import Capex, landed_capex
 from .daily import break_even_hashprice_usd_per_th_day, break_even_power_price_usd_per_kwh, unit_daily
 from .finance import irr, npv, payback_day, roi
 from .network import NetworkProjection
 from .site import OperatingCosts
 from .spec import MachineSpec, resolve_spec
 from .tariffs import TariffTable
+from .valuation import Valuation
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def simulate_machine(machine: MachineSpec | str | Any, site: OperatingCosts | No
                      projection: NetworkProjection | None = None, *, units: int = 1, horizon_days: int = 1095,
                      discount_rate_per_year: float = 0.10, start_day: int = 0, freight_usd: float = 0.0,
                      tariffs: TariffTable | None | str = "default", tariff_rate: float | None = None,
-                     price_usd: float | None = None, salvage: SalvageModel | None = None,
+                     price_usd: float | None = None, valuation: Valuation | None = None,
                      purchase_date: Any = None) -> MachineCashFlows:
     """Cash flows, payback, ROI, NPV, IRR and break-evens of ``units`` machines bought on day 0.
 
@@ -166,7 +167,8 @@ def simulate_machine(machine: MachineSpec | str | Any, site: OperatingCosts | No
     horizon_days : analysis length [days]; discount_rate_per_year : decimal per year
     start_day : first day the machines hash (lead time / delivery) [days]
     freight_usd : freight per unit [USD]; tariffs / tariff_rate : duty table or a fixed rate (decimal)
-    salvage : resale model; the lot is sold at the horizon for :meth:`SalvageModel.net_sale_usd` (after selling costs)
+    valuation : how the units are valued when sold at the horizon (default :class:`Valuation`: the buyer's FMV),
+        after selling costs and the block's liquidity discount
     purchase_date : date for the tariff lookup (default: the snapshot date)
     """
     spec = resolve_spec(machine, price_usd)
@@ -176,7 +178,7 @@ def simulate_machine(machine: MachineSpec | str | Any, site: OperatingCosts | No
     horizon_days = count("horizon_days", horizon_days, minimum=1, maximum=3650)
     start_day = count("start_day", start_day, minimum=0, maximum=horizon_days)
     r = finite("discount_rate_per_year", discount_rate_per_year, lo=-0.99, hi=10.0)
-    salvage = salvage or SalvageModel()
+    valuation = valuation or Valuation()
     start_date = projection.day0
     on = as_date("purchase_date", purchase_date) if purchase_date is not None else start_date
     capex = landed_capex(spec, tariffs=tariffs, on=on, freight_usd=freight_usd, tariff_rate=tariff_rate)
@@ -187,7 +189,8 @@ def simulate_machine(machine: MachineSpec | str | Any, site: OperatingCosts | No
     hosting, dr = d.hosting_usd * live, d.demand_response_credit_usd * live
     net = d.margin_usd * live
     cum = np.cumsum(net) - capex.total_usd * units
-    salvage_usd = units * float(salvage.net_sale_usd(capex.unit_price_usd, horizon_days))
+    salvage_usd = units * float(valuation.values_usd(spec, projection, 0.0, horizon_days)[0]
+                                * valuation.net_of_sale_costs(units))
     flows = np.concatenate([[-capex.total_usd * units], net, [salvage_usd]])
     days = np.concatenate([[0.0], np.arange(horizon_days, dtype=float), [float(horizon_days)]])
     value = npv(r, flows, days)

@@ -35,9 +35,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._mc_kernels import EPOCH_DAYS, normal_table, run_numpy_blocked, run_numpy_dayloop, stream_key, uniforms
+from ._mc_kernels import (EPOCH_DAYS, epoch_drift, normal_table, run_numpy_blocked, run_numpy_dayloop, stream_key,
+                          uniforms)
 from .daily import demand_response_credit, running_fraction
 from .decision import _parts
+from .difficulty_model import KAPPA_PER_EPOCH
 from .finance import DAYS_PER_MONTH
 from .inputs import MCEngine, MonteCarloParams, Scenario, Strategy
 from .network import SECONDS_PER_DAY, TWO_POW_32
@@ -58,9 +60,48 @@ class MonteCarloResult:
     elapsed_s: float  #: seconds in the path engine (inputs and strategy NPVs excluded)
     snapshot_label: str
     capex_usd: tuple[float, ...] = ()  #: capex of each strategy on day 0 [USD]; 0 = nothing to pay back
+    #: per path: hashprice X_p / X_det on the release day (NaN: not released within the horizon) and on day H - 1;
+    #: hashprice_p(t) = hashprice_det(t) * multiplier (see minecore.economics._mc_kernels)
+    hashprice_multiplier_release: np.ndarray | None = None
+    hashprice_multiplier_last_day: np.ndarray | None = None
 
     def percentile(self, label: str, q: float) -> float:
         return float(np.percentile(self.npv_usd[self.labels.index(label)], q))
+
+    def cvar(self, label: str, q: float = 5.0) -> float:
+        """Conditional value at risk: the mean NPV of the worst ``q`` % of paths [USD].
+
+        The empirical tail mean: with n paths, the ``floor(q n / 100)`` lowest NPVs count fully and the next one
+        with the remaining fraction, so the weights sum to ``q n / 100`` (exactly the mean of the worst k paths when
+        ``q n / 100 = k`` is whole; the lowest NPV when ``q n / 100 <= 1``). Always <= the mean and <= P(q) with
+        numpy's default interpolation up to one path.
+
+        >>> r = MonteCarloResult(("a",), np.array([[5.0, 1.0, 3.0, 2.0, 4.0]]), np.zeros((1, 5)), np.zeros(5),
+        ...                      np.zeros(5, bool), None, "numpy", 5, 0.0, "")
+        >>> r.cvar("a", 40), r.cvar("a", 50), r.cvar("a", 5)
+        (1.5, 1.8, 1.0)
+        """
+        if not 0.0 < q <= 100.0:
+            raise ValueError(f"q must be in (0, 100], got {q!r}")
+        x = np.sort(self.npv_usd[self.labels.index(label)])
+        k = q * x.size / 100.0
+        if k <= 1.0:
+            return float(x[0])
+        full = int(math.floor(k))
+        tail = float(x[:full].sum()) + (k - full) * float(x[full]) if full < x.size else float(x.sum())
+        return tail / k
+
+    def ranking_note(self) -> str | None:
+        """None when the strategy with the highest mean NPV also has the highest P5; else one sentence naming both."""
+        if not self.labels:
+            return None
+        mean = self.npv_usd.mean(axis=1)
+        p5 = np.percentile(self.npv_usd, 5, axis=1)
+        a, b = int(np.argmax(mean)), int(np.argmax(p5))
+        if a == b:
+            return None
+        return (f"Ranked by expected NPV, {self.labels[a]} leads (mean {mean[a]:,.0f} USD, P5 {p5[a]:,.0f} USD), but "
+                f"ranked by the 5th percentile {self.labels[b]} leads (mean {mean[b]:,.0f} USD, P5 {p5[b]:,.0f} USD).")
 
     @property
     def p_win(self) -> dict[str, float]:
@@ -87,7 +128,8 @@ class MonteCarloResult:
         for i, lab in enumerate(self.labels):
             p5, p50, p95 = np.percentile(self.npv_usd[i], [5, 50, 95])
             rows.append({"strategy": lab, "npv_mean_usd": float(self.npv_usd[i].mean()), "npv_p5_usd": float(p5),
-                         "npv_p50_usd": float(p50), "npv_p95_usd": float(p95), "p_win": pw[lab],
+                         "npv_p50_usd": float(p50), "npv_p95_usd": float(p95),
+                         "npv_cvar5_usd": self.cvar(lab, 5.0), "p_win": pw[lab],
                          "p_payback_within_horizon": pp[lab]})
         return sorted(rows, key=lambda r: -r["npv_mean_usd"])
 
@@ -168,12 +210,17 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     etab = np.exp((mu - 0.5 * sig * sig) * dt + sig * math.sqrt(dt) * ztab)
     months_per_epoch = EPOCH_DAYS / DAYS_PER_MONTH
     s_e = prm.difficulty_growth_sd_per_month * math.sqrt(months_per_epoch)
-    g_e = -0.5 * s_e * s_e  # the shocks leave E[D] on the deterministic trend (folded into rev)
     snap = sc.projection.snapshot
     p0 = float(sc.projection.btc_price_usd(1)[0])
+    # difficulty answers hashprice (see difficulty_model): error correction at kappa per epoch toward X* = the
+    # deterministic path; g_e per epoch keeps E[D] on the deterministic trend (folded into rev)
+    kappa = float(getattr(prm, "difficulty_adjustment_per_epoch", KAPPA_PER_EPOCH))
+    g_e = epoch_drift(s_e, kappa, prm.price_difficulty_correlation, sig * math.sqrt(dt), H)
     args = (stream_key(prm.seed, 1), stream_key(prm.seed, 2), ztab, etab, p0, d0,
             g_e, s_e, prm.price_difficulty_correlation, rev, var, dr, fixed, start, p.disc[:H].copy(),
             sc.site.shutdown_when_unprofitable)
+    # x_release[p] / x_last[p]: hashprice multiplier X_p / X_det on the release day (NaN: not released) and on day H - 1
+    kw = {"kappa": kappa, "lnp_ref": math.log(p0) + mu * np.arange(H) / 365.0, "record_day": np.where(released, w, -1)}
     engine = prm.engine
     if engine is MCEngine.AUTO:
         engine = MCEngine.NUMBA if n * H >= 20_000_000 else MCEngine.NUMPY
@@ -181,15 +228,15 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     if engine is MCEngine.NUMBA:
         from ._mc_numba import run_numba
 
-        pv, cash = run_numba(*args)
+        pv, cash, x_release, x_last = run_numba(*args, **kw)
         if progress:
             progress(n)
     elif engine is MCEngine.NUMPY_DAYLOOP:
-        pv, cash = run_numpy_dayloop(*args)
+        pv, cash, x_release, x_last = run_numpy_dayloop(*args, **kw)
         if progress:
             progress(n)
     else:
-        pv, cash = run_numpy_blocked(*args, progress=progress)
+        pv, cash, x_release, x_last = run_numpy_blocked(*args, progress=progress, **kw)
     elapsed = time.perf_counter() - t0
 
     disc = p.disc
@@ -198,15 +245,17 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     fees_pv = p.fee * cdisc[wi]
     fees_cash = p.fee * wi.astype(float)
     d_w = disc[wi]
-    rc_pv = np.where(released, p.release_cost * d_w, 0.0)
-    rc_cash = np.where(released, p.release_cost, 0.0)
+    rc = np.where(released, p.release_cost_usd[wi], 0.0)
     resale = np.where(released, p.resale_net_usd[wi], 0.0)
+    reexport = np.where(released, p.reexport_net_usd[wi], 0.0)
     salv = np.where(released, p.seized_salvage_usd * disc[H], 0.0)
     legal = lot.legal_costs_future_usd
-    wait_pv = N * (-fees_pv - rc_pv + pv[0] + salv) - legal
-    wait_cash = N * (-fees_cash - rc_cash + cash[0]) - legal
-    sell_pv = N * (-fees_pv - rc_pv + resale * d_w) - legal
-    sell_cash = N * (-fees_cash - rc_cash + resale) - legal
+    wait_pv = N * (-fees_pv - rc * d_w + pv[0] + salv) - legal
+    wait_cash = N * (-fees_cash - rc + cash[0]) - legal
+    sell_pv = N * (-fees_pv + (resale - rc) * d_w) - legal
+    sell_cash = N * (-fees_cash - rc + resale) - legal
+    reexport_pv = N * (-fees_pv + reexport * d_w) - legal
+    reexport_cash = N * (-fees_cash + reexport) - legal
 
     wanted = set(sc.strategies) if sc.strategies is not None else set(Strategy)
     labels, npvs, cashes, capexes = [], [], [], []
@@ -220,6 +269,7 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
 
     add(Strategy.WAIT_AND_REDEPLOY, None, wait_pv, wait_cash)
     add(Strategy.SELL_ON_RELEASE, None, sell_pv, sell_cash)
+    add(Strategy.REEXPORT_ON_RELEASE, None, reexport_pv, reexport_cash)
     add(Strategy.ABANDON, None, np.zeros(n), np.zeros(n))
     for j, ro in enumerate(p.options):
         salv_k = p.option_salvage_usd[j] * disc[H]

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import InvalidInputError
-from ..validate import check_fields, positive, spec as _spec
+from ..validate import check_fields, choice, positive, spec as _spec
 
 
 class ReleaseKind(str, enum.Enum):
@@ -44,7 +44,7 @@ class ReleaseModel:
                                           doc="chance the lot is never released")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", ReleaseKind(self.kind))
+        object.__setattr__(self, "kind", choice("kind", self.kind, ReleaseKind))
         check_fields(self)
         if self.kind is ReleaseKind.FIXED and self.fixed_hold_days is None:
             raise InvalidInputError("fixed release model needs fixed_hold_days")

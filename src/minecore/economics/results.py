@@ -73,6 +73,7 @@ class ResolvedOption:
     payback_day: int | None
     break_even_power_price_usd_per_kwh: float
     roi: float | None = None
+    salvage_usd_per_unit: float = 0.0  #: net proceeds per unit sold at the horizon (valuation model)
     #: per-unit cash flows [USD]: landed capex (negative) on day 0, the margin of days 0..H-1, salvage on day H
     unit_cash_flows_usd: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -104,7 +105,7 @@ class ResolvedOption:
                 "payback_day": self.payback_day, "npv_usd": self.npv_per_unit_usd * self.units,
                 "roi": self.roi, "irr_per_year": self.irr_per_year,
                 "break_even_power_price_usd_per_kwh": self.break_even_power_price_usd_per_kwh,
-                "unverified": list(s.unverified)}
+                "salvage_usd_per_unit": self.salvage_usd_per_unit, "unverified": list(s.unverified)}
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,11 @@ class DecisionResult:
     #: shutdown power price of the seized model at today's hashprice [USD/kWh] (see
     #: :func:`~minecore.economics.machine.break_even_power_price_usd_per_kwh`)
     seized_break_even_power_price_usd_per_kwh: float = math.nan
+    #: net proceeds per seized unit sold in the US on the expected release day, and at the horizon [USD]
+    seized_resale_usd_per_unit: float = math.nan
+    seized_salvage_usd_per_unit: float = math.nan
+    #: how those values were found (a quote, or the valuation model with its assumptions)
+    resale_basis: str = ""
 
     @property
     def winner(self) -> StrategyOutcome:

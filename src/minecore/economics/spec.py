@@ -15,8 +15,9 @@ from ..errors import MissingFiguresError, UnknownOriginError
 from ..validate import check_fields, spec as _spec
 
 #: Where a unit price comes from: the user's own figure (a quote or a scenario assumption), the catalog's
-#: dated price, or the economics' assumed $/TH tier for the machine's efficiency (not a quote).
-PRICE_BASES = ("scenario_assumption", "catalog", "assumed_tier")
+#: dated price, the valuation model's fair market value of a new unit (used for a replacement without a price),
+#: or the economics' assumed $/TH tier for the machine's efficiency (not a quote).
+PRICE_BASES = ("scenario_assumption", "catalog", "valuation_fmv", "assumed_tier")
 
 #: Assumed new-unit price by efficiency tier [USD per TH/s], used only when no price is known: rows of
 #: (up to J/TH, USD per TH/s). An assumption in the spirit of Luxor's ASIC price index tiers

@@ -92,7 +92,7 @@ def figure(value: Any, unit: str) -> str:
 
 
 PRICE_BASIS_LABELS = {"catalog": "catalog (dated)", "scenario_assumption": "scenario assumption",
-                      "assumed_tier": "assumed $/TH tier"}
+                      "valuation_fmv": "valuation model (FMV new)", "assumed_tier": "assumed $/TH tier"}
 
 
 def price_basis(basis: str, unverified: bool = False) -> str:

@@ -21,7 +21,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ..economics.capex import SalvageModel
 from ..economics.inputs import (FleetEntry, MonteCarloParams, ReplacementOption, Scenario, SeizedLot, SensitivityRanges,
                                 SENSITIVITY_INPUTS, Strategy)
 from ..economics.network import NetworkProjection
@@ -29,6 +28,7 @@ from ..economics.snapshot import NetworkSnapshot, default_snapshot, load_snapsho
 from ..economics.release import ReleaseModel
 from ..economics.site import OperatingCosts
 from ..economics.spec import MachineSpec
+from ..economics.valuation import Valuation
 from ..errors import InvalidInputError, ScenarioError
 from ..validate import check_value
 
@@ -52,20 +52,20 @@ KEYS: dict[str, dict[str, tuple[type | None, str]]] = {
                **{k: (SeizedLot, k) for k in ("name", "units", "days_held", "hold_start",
                                               "holding_fee_usd_per_unit_day", "legal_costs_usd",
                                               "legal_costs_future_usd", "redeploy_delay_days",
-                                              "release_costs_usd_per_unit", "age_days_at_hold_start")},
-               **{k: (ReleaseModel, k) for k in ("median_hold_days", "sigma_log", "forfeiture_probability")},
-               **{f"resale_{k}": (SalvageModel, k) for k in ("decline_per_year", "start_fraction",
-                                                             "selling_cost_fraction")}},
+                                              "release_costs_usd_per_unit", "entry_duty_rate",
+                                              "reexport_freight_usd_per_unit", "reexport_price_discount",
+                                              "resale_quote_usd", "resale_quote_source", "age_days_at_hold_start")},
+               **{k: (ReleaseModel, k) for k in ("median_hold_days", "sigma_log", "forfeiture_probability")}},
     "option": {"model": (None, "machine"),
                **{k: (ReplacementOption, k) for k in ("name", "units", "budget_usd", "price_usd", "price_source",
                                                       "origin_country", "tariff_rate", "lead_time_days",
-                                                      "freight_usd_per_unit")},
-               **{f"resale_{k}": (SalvageModel, k) for k in ("decline_per_year", "selling_cost_fraction")}},
+                                                      "freight_usd_per_unit")}},
     "fleet": {"model": (None, "machine"), "units": (FleetEntry, "units")},
     "monte_carlo": {k: (MonteCarloParams, k) for k in ("paths", "seed", "btc_volatility_per_year",
                                                        "btc_drift_per_year", "difficulty_growth_sd_per_month",
                                                        "price_difficulty_correlation")},
     "sensitivity": {k: (SensitivityRanges, k) for k in SENSITIVITY_INPUTS},
+    "valuation": {f.name: (Valuation, f.name) for f in dataclasses.fields(Valuation)},
 }
 REQUIRED = {"seized": ("model", "units"), "option": ("model",), "fleet": ("model", "units")}
 #: declared model fields a scenario file does not set, and why (a test checks every other one has a key)
@@ -73,7 +73,6 @@ API_ONLY = {
     "OperatingCosts.curtailment": "a nested record (planned downtime); Python API only",
     "ReleaseModel.kind": "files use the log-normal model; ReleaseModel.fixed() from Python",
     "ReleaseModel.fixed_hold_days": "see ReleaseModel.kind",
-    "SalvageModel.floor_fraction": "Python API only",
     "MonteCarloParams.random_release": "Python API only (tests, what-if)",
     "MonteCarloParams.engine": "reports always use the numpy engine (no JIT)",
     "MachineSpec.name": "set by [[seized]].model / [[option]].model from the catalog",
@@ -178,22 +177,19 @@ def _seized(source: str, i: int, t: dict[str, Any], catalog: Any, count: int) ->
     machine = _build(source, f"{label}.model", lambda: MachineSpec.from_catalog(
         model, price, catalog, assume_price=True, price_source=price_source))
     release = {k: t.pop(k) for k in list(t) if KEYS["seized"][k][0] is ReleaseModel}
-    resale = {k[len("resale_"):]: t.pop(k) for k in list(t) if k.startswith("resale_")}
     t.setdefault("name", f"{machine.name} lot" if count == 1 else f"{machine.name} lot {i + 1}")
     if "days_held" not in t and "hold_start" not in t:
         raise _fail(source, f"{label}.days_held", "missing required key (or give hold_start)")
-    return _build(source, label, lambda: SeizedLot(machine, release=ReleaseModel(**release),
-                                                   resale=SalvageModel(**resale), **t))
+    return _build(source, label, lambda: SeizedLot(machine, release=ReleaseModel(**release), **t))
 
 
 def _option(source: str, i: int, t: dict[str, Any], catalog: Any) -> ReplacementOption:
     label = f"option[{i + 1}]"
     model = _model(source, f"{label}.model", t.pop("model"))
-    salvage = {k[len("resale_"):]: t.pop(k) for k in list(t) if k.startswith("resale_")}
     machine = _build(source, label, lambda: MachineSpec.from_catalog(
         model, t.get("price_usd"), catalog, origin_country=t.get("origin_country"), assume_price=True,
         price_source=t.get("price_source")))
-    return _build(source, label, lambda: ReplacementOption(machine, salvage=SalvageModel(**salvage), **t))
+    return _build(source, label, lambda: ReplacementOption(machine, **t))
 
 
 def parse_scenario(text: str, source: str = "<scenario>", *, catalog: Any = None) -> Scenario:
@@ -252,9 +248,12 @@ def parse_scenario(text: str, source: str = "<scenario>", *, catalog: Any = None
     sens = _build(source, "sensitivity", lambda: SensitivityRanges(
         **{k: tuple(v) if isinstance(v, list) else v
            for k, v in _table(source, "sensitivity", "sensitivity", raw.get("sensitivity", {}), schema).items()}))
+    val_table = _table(source, "valuation", "valuation", raw.get("valuation", {}), schema)
+    valuation = _build(source, "valuation", lambda: Valuation(**val_table))
     head.setdefault("name", Path(source).stem if source != BUILTIN_SOURCE else "default")
     return _build(source, "scenario", lambda: Scenario(lots, options, site=site, projection=projection, fleet=tuple(fleet),
-                                                       monte_carlo=mc, sensitivity=sens, source=source, **head))
+                                                       monte_carlo=mc, sensitivity=sens, valuation=valuation,
+                                                       source=source, **head))
 
 
 def load_scenario(path: str | Path, *, catalog: Any = None) -> Scenario:
@@ -297,7 +296,7 @@ def with_monte_carlo(sc: Scenario, *, paths: int | None = None, seed: int | None
 def _default_text(cls: type | None, field: str) -> str:
     if cls is None:
         return {"strategies": "all", "snapshot file": "the shipped snapshot", "machine": "required",
-                "price_source": "none"}.get(field, "")
+                "price_source": "none", "valuation kind": "fmv"}.get(field, "")
     if cls is NetworkSnapshot:
         v = getattr(default_snapshot(), field)
         return f"shipped snapshot: {v:g}" if isinstance(v, float) else f"shipped snapshot: {v}"
@@ -337,6 +336,7 @@ def schema_rows() -> list[dict[str, str]]:
                 rng = range_text(meta) if meta else ""
             if cls is None:
                 doc = {"strategies": "strategies to compare (names of minecore.economics.Strategy)",
+                       "valuation kind": "fmv (the buyer's present value of future margin) or calendar",
                        "snapshot file": "network snapshot file (TOML/JSON), relative to the scenario file",
                        "machine": "catalog model name or alias (minecore models)",
                        "price_source": "where price_usd comes from, shown next to the price"}[field]

@@ -7,7 +7,7 @@
     │   ├── UsageError                      bad command line
     │   ├── ScenarioError, SnapshotError, TariffError, CatalogError, StratumError
     │   ├── UnknownModelError, UnknownChipError (LookupError)
-    │   ├── UnknownOriginError, MissingFiguresError      economics of a catalog model
+    │   ├── UnknownOriginError, MissingFiguresError, MarketDataError      economics inputs
     │   ├── EmulatorError, LayoutError
     │   └── UnknownBackendError, UnknownImplementationError → UnsupportedImplementationError
     ├── BackendError                        a hashing backend cannot be used
@@ -83,6 +83,10 @@ class ChipDataUnavailableError(MinecoreError, LookupError):
 
 class UnknownOriginError(InvalidInputError):
     """A catalog model has no country of assembly and no origin was given, so its tariff is unknown."""
+
+
+class MarketDataError(InvalidInputError):
+    """A market-price table (dated ASIC prices) is malformed."""
 
 
 class MissingFiguresError(InvalidInputError):

@@ -10,6 +10,7 @@ Layout, one job per module (inputs at the top, engines below, results at the end
 ``release``        :class:`ReleaseModel`: when a held lot comes back
 ``capex``          landed capex with duty (:func:`landed_capex`)
 ``valuation``      what a unit fetches when sold (:class:`Valuation`: the buyer's fair market value)
+``market``         dated market prices, the market-tier price model, and the valuation checked against them
 ``tariffs``        the dated US duty schedule by country of assembly
 ``snapshot``       the network on one date (:class:`NetworkSnapshot`), subsidy and halvings, snapshot files
 ``network``        hashprice and :class:`NetworkProjection` (the network day by day from a snapshot)
@@ -42,6 +43,7 @@ _EXPORTS = {
     "release": ("ReleaseKind", "ReleaseModel"),
     "capex": ("Capex", "landed_capex"),
     "valuation": ("Valuation", "ValuationKind"),
+    "market": ("MarketPrice", "MarketTierModel", "load_market_prices", "fmv_vs_market"),
     "tariffs": ("TariffRate", "TariffTable", "default_tariffs", "load_tariffs"),
     "snapshot": ("Halving", "NetworkSnapshot", "default_snapshot", "load_snapshot", "reference_points", "subsidy_btc"),
     "network": ("Hashprice", "NetworkProjection", "hashprice"),
@@ -57,7 +59,7 @@ _EXPORTS = {
     "fleet": ("DispatchPlan", "PurchasePlan", "dispatch_under_cap", "replacement_mix"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-_ERRORS = ("MissingFiguresError", "TariffError", "UnknownOriginError")
+_ERRORS = ("MarketDataError", "MissingFiguresError", "TariffError", "UnknownOriginError")
 
 __all__ = sorted([*_WHERE, *_ERRORS])
 

@@ -240,3 +240,40 @@ def test_input_model_imports_without_numpy():
     code = "import sys, minecore.economics.inputs as m; m.Scenario; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_default_s21_sell_on_release_moves_with_btc_and_difficulty_as_the_valuation_implies():
+    """'Sell on release' of the default S21 lot earns only the sale, so its NPV moves with BTC price (+-30 %) and
+    difficulty growth (0 vs 4 %/month) by exactly the change of the valuation model's resale, weighted by the
+    release distribution and discounted: computed here from Valuation directly, not from compare()."""
+    from minecore.economics.decision import _parts
+    from minecore.reports.scenario import default_scenario
+
+    sc = default_scenario().for_lot(0)
+    lot = sc.lot
+    keep = sc.valuation.net_of_sale_costs(lot.units)
+
+    def sell_npv(s):
+        return E.compare(s).outcome("sell_on_release").expected_npv_pre_tax_usd
+
+    def implied_resale_pv(s):
+        p = _parts(s)
+        H = s.horizon_days
+        gross = s.valuation.values_usd(lot.machine, s.projection, lot.age_days_at_hold_start + s.days_held,
+                                       np.arange(H))
+        return float(np.sum(p.pmf * (1 - p.q_forfeit) * p.disc[:H] * gross) * lot.units * keep)
+
+    snap = sc.projection.snapshot
+    cases = {"btc-30%": sc.replace(projection=sc.projection.replace(snapshot=snap.with_overrides(
+                 btc_price_usd=snap.btc_price_usd * 0.7))),
+             "btc+30%": sc.replace(projection=sc.projection.replace(snapshot=snap.with_overrides(
+                 btc_price_usd=snap.btc_price_usd * 1.3))),
+             "growth 0": sc.replace(projection=sc.projection.replace(difficulty_growth_per_month=0.0)),
+             "growth 4%": sc.replace(projection=sc.projection.replace(difficulty_growth_per_month=0.04))}
+    base = sell_npv(sc)
+    moves = {}
+    for name, s in cases.items():
+        moves[name] = sell_npv(s) - base
+        assert moves[name] == pytest.approx(implied_resale_pv(s) - implied_resale_pv(sc), rel=1e-9, abs=1e-6), name
+    assert moves["btc-30%"] < 0 < moves["btc+30%"] and moves["growth 4%"] < 0 < moves["growth 0"]
+    assert abs(moves["btc+30%"]) > 0.05 * abs(base)  # not a rounding effect: resale is most of this strategy

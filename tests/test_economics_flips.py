@@ -187,7 +187,7 @@ def test_sentence_of_a_hand_checkable_case():
         "sell_on_release").expected_npv_usd
     assert 5.0 * 2000 < S < 100 * 2000, "the sale must put the threshold inside the fee's range"
     assert abs(r.threshold - S / 2000) <= r.tolerance / 2 + 1e-9
-    assert t.sentence() == f"Sell on release wins unless holding fee ≥ ${S / 2000:,.2f}/unit/day (then Abandon)."
+    assert t.sentence() == f"Sell on release wins unless holding fee ≥ ${S / 2000:,.2f}/unit/day (then Abandon the lot)."
     assert t.row("holding_fee_usd_per_unit_day", "below").threshold is None
     named = t.sentence({"sell_on_release": "Selling", "abandon": "walking away",
                         "holding_fee_usd_per_unit_day": "the fee"})

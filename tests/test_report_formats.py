@@ -96,7 +96,8 @@ def test_json_keys_are_pinned(doc):
     assert set(doc["lots"][0]["options"][0]) == {
         "name", "kind", "model", "units", "hashrate_ths", "power_mw", "efficiency_j_per_th", "unit_price_usd",
         "tariff_rate", "capex_usd", "daily_margin_usd", "payback_day", "npv_usd", "break_even_power_price_usd_per_kwh",
-        "roi", "irr_per_year", "origin_country", "start_day", "price_basis", "price_source", "price_unverified"}
+        "roi", "irr_per_year", "origin_country", "start_day", "price_basis", "price_source", "price_unverified",
+        "salvage_usd_per_unit"}
     assert set(doc["inputs"]["models"][0]) == {
         "name", "maker", "hashrate_ths", "power_w", "efficiency_j_per_th", "origin_country", "restricted",
         "customs_hold_exposed", "price_usd", "price_source", "tariff_rate", "tariff_source", "unverified_fields",
@@ -112,6 +113,12 @@ def test_json_keys_are_pinned(doc):
     assert set(doc["lots"][0]["hold_cost"]) == {
         "lot", "model", "units", "days_held", "holding_fees_usd", "legal_costs_usd", "lost_margin_at_analysis_date_usd",
         "difficulty_drift_usd", "total_usd"}
+    lot = doc["lots"][0]
+    assert {"flips", "resale_usd_per_unit", "salvage_usd_per_unit", "resale_basis", "after_tax"} <= set(lot)
+    assert {"explanation", "what_flips"} <= set(lot["recommendation"])
+    assert set(lot["flips"][0]) == {"input", "label", "unit", "side", "base_value", "threshold", "threshold_text",
+                                    "new_winner", "range_text"}
+    assert "expected_npv_pre_tax_usd" in lot["strategies"][0]
 
 
 def test_json_numbers_equal_the_report(report, doc):

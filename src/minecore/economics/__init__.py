@@ -56,6 +56,7 @@ _EXPORTS = {
     "montecarlo": ("MonteCarloResult", "run_monte_carlo"),
     "flips": ("FlipInput", "FlipRow", "FlipTable", "what_flips"),
     "tax": ("TaxAssumptions", "TaxAsset", "Depreciation", "after_tax_cash", "after_tax_npv"),
+    "aftertax": ("TaxTerms", "tax_terms"),
     "fleet": ("DispatchPlan", "PurchasePlan", "dispatch_under_cap", "replacement_mix"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -43,6 +43,7 @@ from .capex import landed_capex
 from .daily import break_even_power_price_usd_per_kwh, unit_daily
 from .finance import discount_factors, payback_day, roi
 from .inputs import ReplacementOption, SeizedLot, Strategy, Scenario
+from .aftertax import after_tax, expected_wait_sell_k, tax_terms
 from .results import DecisionResult, HoldCost, ResolvedOption, StrategyOutcome
 
 
@@ -194,29 +195,42 @@ def compare(sc: Scenario) -> DecisionResult:
 
     wanted = set(sc.strategies) if sc.strategies is not None else set(Strategy)
     outs: list[StrategyOutcome] = []
+    terms = tax_terms(sc, p) if sc.tax is not None else None
+    if terms is not None:
+        k_wait, k_sell = expected_wait_sell_k(terms, p.pmf, p.q_forfeit)
+        k_wait, k_sell, k_abandon = N * k_wait, N * k_sell, N * terms.abandon
+    else:
+        k_wait = k_sell = k_abandon = 0.0
 
-    def add(strategy: Strategy, option: str | None, cash: np.ndarray, salvage: float, capex: float, units: int) -> None:
+    def add(strategy: Strategy, option: str | None, cash: np.ndarray, salvage: float, capex: float, units: int,
+            k_usd: float) -> None:
         if strategy in wanted:
-            outs.append(StrategyOutcome(strategy, option, pv(cash, salvage), capex, units, cash, salvage,
-                                        payback_day(np.cumsum(cash))))
+            pre = pv(cash, salvage)
+            value = pre if terms is None else after_tax(pre, k_usd, terms.rate)
+            outs.append(StrategyOutcome(strategy, option, value, capex, units, cash, salvage,
+                                        payback_day(np.cumsum(cash)), pre))
 
     wait_cash = with_legal(N * ser["wait"])
     sell_cash = with_legal(N * ser["sell"])
     wait_salv = N * ser["wait_salvage"]
-    add(Strategy.WAIT_AND_REDEPLOY, None, wait_cash, wait_salv, 0.0, 0)
-    add(Strategy.SELL_ON_RELEASE, None, sell_cash, 0.0, 0.0, 0)
-    add(Strategy.REEXPORT_ON_RELEASE, None, with_legal(N * ser["reexport"]), 0.0, 0.0, 0)
-    add(Strategy.ABANDON, None, np.zeros(H), 0.0, 0.0, 0)
-    for ro, daily, salv in zip(p.options, p.option_daily, p.option_salvage_usd):
+    add(Strategy.WAIT_AND_REDEPLOY, None, wait_cash, wait_salv, 0.0, 0, k_wait)
+    add(Strategy.SELL_ON_RELEASE, None, sell_cash, 0.0, 0.0, 0, k_sell)
+    add(Strategy.REEXPORT_ON_RELEASE, None, with_legal(N * ser["reexport"]), 0.0, 0.0, 0, k_sell)
+    add(Strategy.ABANDON, None, np.zeros(H), 0.0, 0.0, 0, k_abandon)
+    for j, (ro, daily, salv) in enumerate(zip(p.options, p.option_daily, p.option_salvage_usd)):
+        k_rep = terms.replacement[j] if terms is not None else 0.0
         live = np.arange(H) >= ro.option.lead_time_days
         unit_cash = np.where(live, daily.margin_usd, 0.0)
         rep = ro.units * unit_cash
         rep = rep.copy()
         rep[0] -= ro.capex_usd
         rep_salv = ro.units * salv
-        add(Strategy.REPLACE_NOW, ro.name, rep, rep_salv, ro.capex_usd, ro.units)
-        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, rep + sell_cash, rep_salv, ro.capex_usd, ro.units)
-        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, rep + wait_cash, rep_salv + wait_salv, ro.capex_usd, ro.units)
+        n = ro.units
+        add(Strategy.REPLACE_NOW, ro.name, rep, rep_salv, ro.capex_usd, n, n * k_rep + k_abandon)
+        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, rep + sell_cash, rep_salv, ro.capex_usd, n,
+            n * k_rep + k_sell)
+        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, rep + wait_cash, rep_salv + wait_salv, ro.capex_usd, n,
+            n * k_rep + k_wait)
         f = sc.partial_fraction
         k = int(round(f * ro.units))
         if 0 < k < ro.units or (0 < f < 1 and k > 0):
@@ -225,7 +239,7 @@ def compare(sc: Scenario) -> DecisionResult:
             part[0] -= k * ro.capex.total_usd
             seized_mix = with_legal(N * ((1 - f) * ser["wait"] + f * ser["sell"]))
             add(Strategy.PARTIAL_REPLACE, ro.name, part + seized_mix, k * salv + (1 - f) * wait_salv,
-                k * ro.capex.total_usd, k)
+                k * ro.capex.total_usd, k, k * k_rep + (1 - f) * k_wait + f * k_sell)
     outs.sort(key=lambda o: -o.expected_npv_usd)
     if not outs:
         raise ScenarioError("no strategy to compare (check 'strategies' and replacement options)")

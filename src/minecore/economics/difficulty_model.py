@@ -47,14 +47,17 @@ month's ``dlnD_{m+1}`` 0.296 (lags 0 .. 3: 0.263, 0.296, 0.261, 0.042); BTC vola
 difficulty growth 6.7 % per month.
 
 The relation the model implies (:func:`implied_relation`, 400 paths of 102 months at the history's volatility and
-growth, seed 2025): sd of monthly ``dlnD`` 0.099 (95 % band of one history 0.083 .. 0.111), next-month correlation
-0.14 (band -0.07 .. 0.31; lags 0 .. 3: 0.32, 0.14, 0.12, 0.12). The spread of log difficulty is reproduced; the
-next-month correlation is half the history's, which lies at the top of the sampling band of a single 8.5-year
-history: the model responds within one epoch (``rho``) and then slowly (``kappa``), while the history shows a
-further 1 .. 2 month response (ASIC deliveries) and no response at 3 months. ``tests/test_economics_mc_difficulty.py``
-pins the fit and checks both statistics against the history with the bands stated there. Other caveats: one
-8.5-year history, a linear ``ln X*`` trend, fees ignored, and fat tails (the 2021 China mining ban, -28 % in a
-month) that a Gaussian shock spreads over the whole sample.
+growth, seed 2025): sd of monthly ``dlnD`` 0.099 (95 % band of one history 0.082 .. 0.112), next-month correlation
+0.15 (band -0.08 .. 0.30; lags 0 .. 3: 0.33, 0.15, 0.13, 0.13); with ``kappa = 0`` the next-month correlation is
+0.02 (band -0.18 .. 0.20). At the current ``MonteCarloParams`` defaults (shock sd 0.01 per month, rho 0.5, BTC
+volatility 0.5) the sd of monthly ``dlnD`` is 0.015 (``kappa = 0``) to 0.029, a sixth to a third of the
+history's. The spread of log difficulty is reproduced; the next-month correlation is half the history's, which
+lies at the top of the sampling band of a single 8.5-year history: the model responds within one epoch (``rho``)
+and then slowly (``kappa``), while the history shows a further 1 .. 2 month response (ASIC deliveries) and none at
+3 months. ``tests/test_economics_mc_difficulty.py`` pins the fit and checks both statistics against the history
+with the bands stated there. Other caveats: one 8.5-year history, a linear ``ln X*`` trend, fees ignored, and fat
+tails (July 2021, the China mining ban: -27 % in a month; December 2017: +39 %) that a Gaussian shock spreads over
+the whole sample.
 
 >>> fit = fit_history()
 >>> (fit.first_month, fit.last_month, fit.n_obs, round(fit.kappa_per_epoch, 3) == KAPPA_PER_EPOCH)
@@ -74,10 +77,10 @@ from typing import Any
 import numpy as np
 
 from ._mc_kernels import EPOCH_DAYS
+from .finance import DAYS_PER_MONTH
 
 HISTORY_CSV = Path(__file__).with_name("data") / "history_monthly.csv"
 FIRST_MONTH = "2016-01"
-DAYS_PER_MONTH = 365.25 / 12.0  #: as :data:`minecore.economics.finance.DAYS_PER_MONTH` [days]
 EPOCHS_PER_MONTH = DAYS_PER_MONTH / EPOCH_DAYS
 HALVING_INTERVAL_BLOCKS = 210_000
 
@@ -113,7 +116,8 @@ def subsidy_btc(height: int) -> float:
     return 50.0 / 2 ** (int(height) // HALVING_INTERVAL_BLOCKS)
 
 
-def build_history_csv(btc_csv: str | Path, difficulty_csv: str | Path, built: str, first_month: str = FIRST_MONTH) -> str:
+def build_history_csv(btc_csv: str | Path, difficulty_csv: str | Path, built: str,
+                      first_month: str = FIRST_MONTH) -> str:
     """The text of ``data/history_monthly.csv`` from the two research files: every month from ``first_month`` that
     both cover; BTC = the month's average, difficulty = the month's last retarget. ``built``: date 'YYYY-MM-DD'."""
     bh, brows = _data_lines(Path(btc_csv).read_text())
@@ -142,7 +146,12 @@ def load_history(path: str | Path = HISTORY_CSV) -> History:
     """Read the monthly history CSV (default: the shipped one)."""
     header, rows = _data_lines(Path(path).read_text())
     recs = list(csv.DictReader(rows))
-    col = lambda k, t=float: np.array([t(r[k]) for r in recs])  # noqa: E731
+
+    def col(key: str, kind: type = float) -> np.ndarray:
+        a = np.array([kind(r[key]) for r in recs])
+        a.flags.writeable = False  # cached: shared by every caller
+        return a
+
     return History(tuple(r["month"] for r in recs), col("btc_usd_avg"), col("difficulty"), col("retarget_height", int),
                    col("subsidy_btc"), tuple(header))
 
@@ -179,7 +188,7 @@ class DifficultyFit:
     kappa_per_month: float  #: error-correction speed [1/month]
     kappa_per_month_se: float  #: its OLS standard error
     kappa_per_epoch: float  #: the same speed per 14-day epoch [1/epoch]
-    beta_price: float  #: response of dlnD_m to dlnP_{m-1} [-]
+    beta_price: float  #: short-run response of dlnD_m to dlnP_m [-]
     residual_sd_per_month: float  #: sd of eps [decimal/month] (ddof = number of coefficients)
     shock_sd_per_month: float  #: s_m = sqrt(beta^2 var(dlnP) + var(eps)) [decimal/month]
     price_difficulty_correlation: float  #: rho = beta sd(dlnP) / s_m
@@ -232,7 +241,8 @@ def fit_history(history: History | None = None) -> DifficultyFit:
         kappa_per_month=kappa_m, kappa_per_month_se=float(math.sqrt(cov[2, 2])),
         kappa_per_epoch=kappa_month_to_epoch(kappa_m), beta_price=beta, residual_sd_per_month=math.sqrt(s2),
         shock_sd_per_month=s_m, price_difficulty_correlation=beta * sd_p / s_m,
-        coefficients=tuple(float(c) for c in coef), r_squared=1.0 - float(eps @ eps) / float(((y - y.mean()) ** 2).sum()),
+        coefficients=tuple(float(c) for c in coef),
+        r_squared=1.0 - float(eps @ eps) / float(((y - y.mean()) ** 2).sum()),
         btc_volatility_per_year=sd_p * math.sqrt(1.5 * 12.0),
         difficulty_growth_per_month=math.expm1(float(dld.mean())),
         corr_dlnp_next_dlnd=corr, sd_dlnd_per_month=sd, corr_by_lag=lag_correlations(ln_p, ln_d))

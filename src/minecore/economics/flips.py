@@ -63,7 +63,7 @@ units (``S``: the sale, whatever the valuation model says), so it stops beating 
     >>> row.new_winner, abs(row.threshold - S / 2000) <= row.tolerance / 2
     ('abandon', True)
     >>> fee = f"${row.threshold:,.2f}/unit/day"
-    >>> table.sentence() == f"Sell on release wins unless holding fee ≥ {fee} (then Abandon)."
+    >>> table.sentence() == f"Sell on release wins unless holding fee ≥ {fee} (then Abandon the lot)."
     True
     >>> table.sentence({"sell_on_release": "Selling", "abandon": "walking away"}).endswith("(then walking away).")
     True
@@ -80,7 +80,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from ..errors import InvalidInputError
 from ..validate import count, finite, text
 from .decision import compare
-from .inputs import MAX_DAYS, Scenario
+from .inputs import MAX_DAYS, Scenario, strategy_title
 from .release import ReleaseKind
 
 DEFAULT_TOL = 1e-4  #: relative tolerance of a threshold (decimal of its value)
@@ -123,29 +123,9 @@ def fmt_fraction_of_price(v: float) -> str:
     return f"{v:.1%} of the unit price"
 
 
-_STRATEGY_WORDS = {
-    "wait_and_redeploy": "Wait and redeploy",
-    "sell_on_release": "Sell on release",
-    "reexport_on_release": "Re-export on release",
-    "abandon": "Abandon",
-    "replace_now": "Replace now with {o}",
-    "replace_and_sell_on_release": "Replace with {o} and sell on release",
-    "replace_and_redeploy": "Replace with {o} and redeploy",
-    "partial_replace": "Partial replace with {o}",
-}
-
-
 def strategy_words(label: str) -> str:
-    """Plain words for a strategy label (``strategy`` or ``strategy:option``), for sentences.
-
-    >>> strategy_words("sell_on_release"), strategy_words("replace_and_sell_on_release:Bitdeer A2")
-    ('Sell on release', 'Replace with Bitdeer A2 and sell on release')
-    """
-    key, _, option = label.partition(":")
-    words = _STRATEGY_WORDS.get(key)
-    if words is None:
-        words = key.replace("_", " ").capitalize() + (" with {o}" if option else "")
-    return words.format(o=option)
+    """Plain words for a strategy label: :func:`minecore.economics.inputs.strategy_title`."""
+    return strategy_title(label)
 
 
 # ---------------------------------------------------------------------------------------------- registry
@@ -329,6 +309,46 @@ BUILTIN_INPUTS: tuple[FlipInput, ...] = (
               atol=1e-4, fmt=fmt_fraction_of_price, unavailable=_release_cost_unavailable,
               doc="costs due on release (release_costs_usd_per_unit) as a decimal of the lot's unit price"),
 )
+
+
+def _with_valuation(sc: Scenario, **changes: Any) -> Scenario:
+    return sc.replace(valuation=dataclasses.replace(sc.valuation, **changes))
+
+
+def _duty_rates(sc: Scenario):
+    from .decision import entry_duty_rates
+
+    return entry_duty_rates(sc)
+
+
+def _duty_unavailable(sc: Scenario) -> str | None:
+    rates = _duty_rates(sc)
+    if float(rates.min()) != float(rates.max()):
+        return "the tariff schedule changes the entry duty within the horizon"
+    return None if sc.lot.machine.price_usd > 0 else "the lot's declared value is 0"
+
+
+def _fmv_unavailable(sc: Scenario) -> str | None:
+    return None if sc.valuation.kind.value == "fmv" else "resale does not use the buyer's fair market value"
+
+
+BUILTIN_INPUTS += (
+    FlipInput("entry_duty_rate", "entry duty on release", "decimal", lambda sc: float(_duty_rates(sc)[0]),
+              lambda sc, v: _with_lot(sc, entry_duty_rate=v), 0.0, 1.5, atol=1e-4,
+              fmt=lambda v: f"{v:.1%} of the declared value",
+              unavailable=_duty_unavailable, doc="US duty on the seized units' declared value when they enter"),
+    FlipInput("buyer_power_price_usd_per_kwh", "buyer's power price", "USD/kWh",
+              lambda sc: sc.valuation.buyer_power_price_usd_per_kwh,
+              lambda sc, v: _with_valuation(sc, buyer_power_price_usd_per_kwh=v), 0.0, 0.15, atol=1e-5,
+              fmt=fmt_usd_per_kwh, unavailable=_fmv_unavailable,
+              doc="the marginal buyer's power price in the valuation of resale and salvage"),
+    FlipInput("liquidity_discount_per_1000_units", "liquidity discount", "decimal per 1,000 units",
+              lambda sc: sc.valuation.liquidity_discount_per_1000_units,
+              lambda sc, v: _with_valuation(sc, liquidity_discount_per_1000_units=v,
+                                            max_liquidity_discount=max(sc.valuation.max_liquidity_discount, 1.0)),
+              0.0, 1.0, atol=1e-5, fmt=lambda v: f"{v:.1%} per 1,000 units",
+              doc="discount for selling a large block, per 1,000 units (its cap lifted while searching)"),
+)
 for _inp in BUILTIN_INPUTS:
     register(_inp)
 
@@ -445,7 +465,7 @@ class FlipTable:
 
     def sentence(self, names: Mapping[str, str] | None = None, *, max_clauses: int = MAX_CLAUSES) -> str:
         """One sentence: the winner and the nearest flips (at most ``max_clauses``), e.g. "Sell on release wins
-        unless BTC price ≥ $118,000 (then Wait and redeploy) or hold length ≥ 2.00x (then Abandon)."
+        unless BTC price ≥ $118,000 (then Wait and redeploy) or hold length ≥ 2.00x (then Abandon the lot)."
 
         ``names`` maps strategy labels (``replace_now:Bitdeer A2``) and input names (``hold_scale``) to the words
         used for them (default: :func:`strategy_words` and each input's label).

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as _dt
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError, ScenarioError
 from ..validate import check_fields, choice, finite, spec as _spec
@@ -23,6 +23,9 @@ from .site import OperatingCosts
 from .spec import MachineSpec, resolve_spec
 from .tariffs import TariffTable
 from .valuation import Valuation
+
+if TYPE_CHECKING:  # tax.py needs numpy; the input model must not
+    from .tax import TaxAssumptions
 
 MAX_DAYS = 3650  #: longest horizon, hold or delay the economics accepts [days] (ten years)
 MAX_UNITS = 1_000_000  #: most units in one lot, option or fleet entry
@@ -40,10 +43,49 @@ class Strategy(str, enum.Enum):
     PARTIAL_REPLACE = "partial_replace"  #: replace a fraction now, redeploy the rest on release, sell the surplus
     ABANDON = "abandon"  #: walk away: no further cash in or out
 
+    def title(self, option: str | None = None, partial_fraction: float = 0.5) -> str:
+        """Plain name for tables and sentences, e.g. ``Replace with Bitdeer A2, sell seized on release``."""
+        return _STRATEGY_TEXT[self][0].format(o=option or "a replacement", f=f"{partial_fraction:.0%}")
+
+    def description(self, option: str | None = None, partial_fraction: float = 0.5) -> str:
+        """What the strategy does, in one line."""
+        return _STRATEGY_TEXT[self][1].format(o=option or "a replacement", f=f"{partial_fraction:.0%}")
+
     @property
     def uses_replacement(self) -> bool:
         return self in (Strategy.REPLACE_NOW, Strategy.REPLACE_AND_SELL_ON_RELEASE, Strategy.REPLACE_AND_REDEPLOY,
                         Strategy.PARTIAL_REPLACE)
+
+
+_STRATEGY_TEXT = {
+    Strategy.WAIT_AND_REDEPLOY: ("Wait and redeploy", "keep paying the hold, run the units once released"),
+    Strategy.SELL_ON_RELEASE: ("Sell on release", "keep paying the hold, pay the entry duty and sell the units in the "
+                                                  "US once released"),
+    Strategy.REEXPORT_ON_RELEASE: ("Re-export on release", "keep paying the hold, ship the units abroad once "
+                                                           "released and sell them there (no US duty)"),
+    Strategy.ABANDON: ("Abandon the lot", "walk away today: fees stop, no further cash in or out"),
+    Strategy.REPLACE_NOW: ("Replace now with {o}", "abandon the lot today and buy {o} (sized to the lot's hashrate)"),
+    Strategy.REPLACE_AND_SELL_ON_RELEASE: ("Replace with {o}, sell seized on release",
+                                           "buy {o} now, keep the hold and sell the seized units once released"),
+    Strategy.REPLACE_AND_REDEPLOY: ("Replace with {o} and redeploy seized",
+                                    "buy {o} now and also run the seized units once released (needs site power)"),
+    Strategy.PARTIAL_REPLACE: ("Replace {f} with {o}, redeploy the rest",
+                               "buy {f} of the lot's hashrate in {o} now; redeploy the rest on release, sell the "
+                               "surplus"),
+}
+
+
+def strategy_title(label: str, partial_fraction: float = 0.5) -> str:
+    """Plain name of a strategy label (``strategy`` or ``strategy:option``); unknown keys are spelled out.
+
+    >>> strategy_title("replace_and_sell_on_release:Bitdeer A2")
+    'Replace with Bitdeer A2, sell seized on release'
+    """
+    key, _, option = label.partition(":")
+    try:
+        return Strategy(key).title(option or None, partial_fraction)
+    except ValueError:
+        return key.replace("_", " ").capitalize() + (f" with {option}" if option else "")
 
 
 class MCEngine(str, enum.Enum):
@@ -263,6 +305,7 @@ class Scenario:
     monte_carlo: MonteCarloParams = field(default_factory=MonteCarloParams)
     sensitivity: SensitivityRanges = field(default_factory=SensitivityRanges)
     valuation: Valuation = field(default_factory=Valuation)
+    tax: TaxAssumptions | None = None  #: income tax; None: every NPV is pre-tax
     name: str = _spec("scenario", kind="text", doc="title of the scenario")
     source: str = "python"  #: where the scenario came from (a file path, the built-in default, python)
 

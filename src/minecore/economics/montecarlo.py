@@ -38,6 +38,7 @@ import numpy as np
 from ._mc_kernels import (EPOCH_DAYS, epoch_drift, normal_table, run_numpy_blocked, run_numpy_dayloop, stream_key,
                           uniforms)
 from .daily import demand_response_credit, running_fraction
+from .aftertax import after_tax, tax_terms
 from .decision import _parts
 from .difficulty_model import KAPPA_PER_EPOCH
 from .finance import DAYS_PER_MONTH
@@ -259,34 +260,45 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
 
     wanted = set(sc.strategies) if sc.strategies is not None else set(Strategy)
     labels, npvs, cashes, capexes = [], [], [], []
+    # income tax: after-tax PV = (1 - r) pre-tax PV - r K(w), K from each path's release day (see aftertax)
+    terms = tax_terms(sc, p) if sc.tax is not None else None
+    if terms is not None:
+        wc = np.minimum(w, H - 1)
+        k_wait = N * np.where(released, terms.wait_released[wc], np.where(forfeit & (w < H), terms.disposed[wc], 0.0))
+        k_sell = N * np.where((released | forfeit) & (w < H), terms.disposed[wc], 0.0)
+        k_abandon = np.full(n, N * terms.abandon)
+    else:
+        k_wait = k_sell = k_abandon = np.zeros(n)
 
-    def add(s: Strategy, opt: str | None, v: np.ndarray, c: np.ndarray, capex: float = 0.0) -> None:
+    def add(s: Strategy, opt: str | None, v: np.ndarray, c: np.ndarray, capex: float = 0.0, k=None) -> None:
         if s in wanted:
             labels.append(s.value if opt is None else f"{s.value}:{opt}")
-            npvs.append(v)
+            npvs.append(v if terms is None else after_tax(v, k, terms.rate))
             cashes.append(c)
             capexes.append(float(capex))
 
-    add(Strategy.WAIT_AND_REDEPLOY, None, wait_pv, wait_cash)
-    add(Strategy.SELL_ON_RELEASE, None, sell_pv, sell_cash)
-    add(Strategy.REEXPORT_ON_RELEASE, None, reexport_pv, reexport_cash)
-    add(Strategy.ABANDON, None, np.zeros(n), np.zeros(n))
+    add(Strategy.WAIT_AND_REDEPLOY, None, wait_pv, wait_cash, k=k_wait)
+    add(Strategy.SELL_ON_RELEASE, None, sell_pv, sell_cash, k=k_sell)
+    add(Strategy.REEXPORT_ON_RELEASE, None, reexport_pv, reexport_cash, k=k_sell)
+    add(Strategy.ABANDON, None, np.zeros(n), np.zeros(n), k=k_abandon)
     for j, ro in enumerate(p.options):
+        k_rep = terms.replacement[j] if terms is not None else 0.0
         salv_k = p.option_salvage_usd[j] * disc[H]
         unit_pv = -ro.capex.total_usd + pv[j + 1] + salv_k
         unit_cash = -ro.capex.total_usd + cash[j + 1]
         capex = ro.capex_usd
-        add(Strategy.REPLACE_NOW, ro.name, ro.units * unit_pv, ro.units * unit_cash, capex)
-        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, ro.units * unit_pv + sell_pv, ro.units * unit_cash + sell_cash,
-            capex)
-        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, ro.units * unit_pv + wait_pv, ro.units * unit_cash + wait_cash,
-            capex)
+        m = ro.units
+        add(Strategy.REPLACE_NOW, ro.name, m * unit_pv, m * unit_cash, capex, k=m * k_rep + k_abandon)
+        add(Strategy.REPLACE_AND_SELL_ON_RELEASE, ro.name, m * unit_pv + sell_pv, m * unit_cash + sell_cash,
+            capex, k=m * k_rep + k_sell)
+        add(Strategy.REPLACE_AND_REDEPLOY, ro.name, m * unit_pv + wait_pv, m * unit_cash + wait_cash,
+            capex, k=m * k_rep + k_wait)
         f = sc.partial_fraction
         kk = int(round(f * ro.units))
         if 0 < kk < ro.units or (0 < f < 1 and kk > 0):
             mix_pv = (1 - f) * wait_pv + f * sell_pv
             mix_cash = (1 - f) * wait_cash + f * sell_cash
             add(Strategy.PARTIAL_REPLACE, ro.name, kk * unit_pv + mix_pv, kk * unit_cash + mix_cash,
-                kk * ro.capex.total_usd)
+                kk * ro.capex.total_usd, k=kk * k_rep + (1 - f) * k_wait + f * k_sell)
     return MonteCarloResult(tuple(labels), np.array(npvs), np.array(cashes), np.where(released, w, H), forfeit, prm,
                             engine.value, n * H, elapsed, snap.label, tuple(capexes))

@@ -112,7 +112,8 @@ class ResolvedOption:
 class StrategyOutcome:
     """Expected result of one strategy (optionally with one replacement option).
 
-    expected_npv_usd : E[NPV] on day 0 [USD]; expected_cash_usd : E[cash] per day t = 0..H-1 [USD/day], with
+    expected_npv_usd : E[NPV] on day 0 [USD], after income tax when the scenario has a tax section;
+    expected_cash_usd : E[cash] per day t = 0..H-1 [USD/day] (pre-tax), with
     capex on day 0; expected_salvage_usd : E[sale proceeds] at the horizon [USD]; payback_day : see
     :func:`~minecore.economics.finance.payback_day` (expected cumulative cash, without salvage).
     """
@@ -125,6 +126,8 @@ class StrategyOutcome:
     expected_cash_usd: np.ndarray
     expected_salvage_usd: float
     payback_day: int | None
+    #: E[NPV] before income tax [USD]; equal to ``expected_npv_usd`` when the scenario has no tax section
+    expected_npv_pre_tax_usd: float | None = None
 
     @property
     def label(self) -> str:
@@ -136,7 +139,8 @@ class StrategyOutcome:
 
     def summary(self) -> dict[str, Any]:
         return {"strategy": self.strategy.value, "option": self.option, "label": self.label,
-                "expected_npv_usd": self.expected_npv_usd, "capex_usd": self.capex_usd,
+                "expected_npv_usd": self.expected_npv_usd, "expected_npv_pre_tax_usd": self.expected_npv_pre_tax_usd,
+                "capex_usd": self.capex_usd,
                 "replacement_units": self.replacement_units, "expected_salvage_usd": self.expected_salvage_usd,
                 "expected_total_cash_usd": float(self.expected_cash_usd.sum() + self.expected_salvage_usd),
                 "payback_day": self.payback_day}

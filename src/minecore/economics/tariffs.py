@@ -21,6 +21,7 @@ date until a later row for the same country; countries without a row use ``defau
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -174,6 +175,7 @@ def _from_mapping(data: Any, origin: str) -> TariffTable:
                        _opt_date(f"{origin}: verified_through", data.get("verified_through")))
 
 
+@functools.lru_cache(maxsize=1)
 def default_tariffs() -> TariffTable:
     """The shipped schedule (``data/tariffs.json``)."""
     text = resources.files("minecore.economics").joinpath("data/tariffs.json").read_text()

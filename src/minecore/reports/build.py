@@ -26,26 +26,16 @@ from .scenario import BUILTIN_SOURCE
 #: ``progress(description, total)`` -> context manager yielding ``advance(n)`` (the CLI passes a rich bar)
 ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
 
-_STRATEGY_NAMES = {
-    "wait_and_redeploy": ("Wait and redeploy", "keep paying the hold, run the units once released"),
-    "sell_on_release": ("Sell on release", "keep paying the hold, sell the units once released"),
-    "abandon": ("Abandon the lot", "walk away today: fees stop, no further cash in or out"),
-    "replace_now": ("Replace now with {o}", "abandon the lot today and buy {o} (sized to the lot's hashrate)"),
-    "replace_and_sell_on_release": ("Replace with {o}, sell seized on release",
-                                    "buy {o} now, keep the hold and sell the seized units once released"),
-    "replace_and_redeploy": ("Replace with {o} and redeploy seized",
-                             "buy {o} now and also run the seized units once released (needs site power)"),
-    "partial_replace": ("Replace {f} with {o}, redeploy the rest",
-                        "buy {f} of the lot's hashrate in {o} now; redeploy the rest on release, sell the surplus"),
-}
-
-
 def strategy_name(label: str, partial_fraction: float = 0.5) -> tuple[str, str]:
-    """Human name and description of an economics strategy label (``replace_now:Option``)."""
+    """Name and description of an economics strategy label (``replace_now:Option``), from the economics' Strategy."""
+    from ..economics.inputs import Strategy, strategy_title
+
     key, _, option = label.partition(":")
-    name, desc = _STRATEGY_NAMES.get(key, (key, ""))
-    f = f"{partial_fraction:.0%}"
-    return name.format(o=option, f=f), desc.format(o=option, f=f)
+    try:
+        desc = Strategy(key).description(option or None, partial_fraction)
+    except ValueError:
+        desc = ""
+    return strategy_title(label, partial_fraction), desc
 
 
 @contextlib.contextmanager
@@ -106,6 +96,11 @@ def _inputs(sc: Scenario, hp: Any, catalog: Any) -> M.ReportInputs:
         M.SourcedFigure("availability", site.availability, "decimal", "scenario [site]"),
         M.SourcedFigure("hashrate efficiency", site.hashrate_efficiency, "decimal", "scenario [site]"),
         M.SourcedFigure("hosting", site.hosting_usd_per_kwh, "USD/kWh", "scenario [site]"),
+        M.SourcedFigure("resale and salvage", sc.valuation.kind.value, "", sc.valuation.basis),
+        M.SourcedFigure("income tax", f"{sc.tax.rate:.1%}, {sc.tax.depreciation.value}" if sc.tax else "none",
+                        "", "scenario [tax]: federal IRC 11(b) 21 % since 2017; 100 % bonus depreciation for "
+                            "hardware acquired and placed in service after 2025-01-19 (Pub. L. 119-21)"
+                        if sc.tax else "no [tax] section: every NPV is pre-tax"),
     ]
     fee_default = SeizedLot.__dataclass_fields__["holding_fee_usd_per_unit_day"].default
     for lot in sc.lots:
@@ -189,19 +184,31 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
             tariff_rate=s["tariff_rate"], capex_usd=s["capex_usd"], daily_margin_usd=s["daily_margin_day0_usd"],
             payback_day=s["payback_day"], npv_usd=s["npv_usd"], roi=s["roi"], irr_per_year=s["irr_per_year"],
             break_even_power_price_usd_per_kwh=s["break_even_power_price_usd_per_kwh"], origin_country=s["origin_country"],
-            start_day=s["lead_time_days"], price_basis=ro.option.machine.price_basis,
+            start_day=s["lead_time_days"], salvage_usd_per_unit=ro.salvage_usd_per_unit,
+            price_basis=ro.option.machine.price_basis,
             price_source=ro.option.machine.price_source, price_unverified="price_usd" in ro.option.machine.unverified))
 
     strategies = tuple(M.StrategyRow(key=o.label, name=names[o.label][0], description=names[o.label][1],
-                                     expected_npv_usd=o.expected_npv_usd, rank=k + 1, payback_day=o.payback_day)
+                                     expected_npv_usd=o.expected_npv_usd, rank=k + 1, payback_day=o.payback_day,
+                                     expected_npv_pre_tax_usd=o.expected_npv_pre_tax_usd)
                        for k, o in enumerate(res.outcomes))
     win, run = res.winner, res.runner_up
     summary = (f"{lot.name}: {names[win.label][0]} (expected NPV {_usd(win.expected_npv_usd)}"
                + (f", {_usd(res.margin_usd)} ahead of '{names[run.label][0]}')" if run else ")"))
+    from ..economics.explain import explain
+    from ..economics.flips import what_flips
+
+    title = {k: v[0] for k, v in names.items()}
+    flip_table = what_flips(esc, tol=1e-3, steps=6)  # thresholds to 0.1 %: enough for a briefing, half the work
+    flips = tuple(M.FlipRow(input=r.input, label=r.label, unit=r.unit, side=r.side.value, base_value=r.base_value,
+                            threshold=r.threshold, threshold_text=r.threshold_text,
+                            new_winner=title.get(r.new_winner, r.new_winner) if r.new_winner else None,
+                            range_text=r.range_text) for r in flip_table.rows)
     rec = M.Recommendation(strategy_key=win.label, strategy_name=names[win.label][0],
                            expected_npv_usd=win.expected_npv_usd, runner_up_key=run.label if run else None,
                            runner_up_name=names[run.label][0] if run else None,
-                           margin_over_next_usd=res.margin_usd if run else None, summary=summary)
+                           margin_over_next_usd=res.margin_usd if run else None, summary=summary,
+                           explanation=explain(res, title), what_flips=flip_table.sentence(title))
 
     hc = res.hold_cost
     hold = M.HoldCostRow(lot=lot.name, model=lot.machine.name, units=hc.units, days_held=hc.days_held,
@@ -266,7 +273,9 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
         release_within_horizon_probability=res.release_within_horizon_probability,
         forfeiture_probability=res.forfeiture_probability, hold_cost=hold, options=tuple(options),
         strategies=strategies, recommendation=rec, sensitivity=tuple(sens_rows), monte_carlo=mc_summary,
-        cash_series=tuple(series)), res)
+        cash_series=tuple(series), flips=flips, resale_usd_per_unit=res.seized_resale_usd_per_unit,
+        salvage_usd_per_unit=res.seized_salvage_usd_per_unit, resale_basis=res.resale_basis,
+        after_tax=esc.tax is not None), res)
 
 
 def _dispatch(sc: Scenario, results: list[Any]) -> M.SiteDispatch | None:

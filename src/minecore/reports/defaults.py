@@ -16,7 +16,8 @@ name = "US operator: customs-held Antminer S21 and Whatsminer M60S lots"
 horizon_days = 1095               # 3 years, past the 2028 halving [days]
 discount_rate_per_year = 0.10     # decimal per year
 # the strategies compared for each lot (also: "replace_and_redeploy", "partial_replace")
-strategies = ["wait_and_redeploy", "sell_on_release", "replace_now", "replace_and_sell_on_release", "abandon"]
+strategies = ["wait_and_redeploy", "sell_on_release", "reexport_on_release", "replace_now",
+              "replace_and_sell_on_release", "abandon"]
 
 [site]
 power_price_usd_per_kwh = 0.05    # [USD/kWh]
@@ -78,6 +79,23 @@ price_source = "undated asicmarketplace listing (245 TH bin) via github:kookoo55
 origin_country = "China"             # China-origin units pay 47.6 % total duty from 2025-11-10 (tariff schedule)
 lead_time_days = 30
 freight_usd_per_unit = 40
+
+[valuation]
+# Resale and salvage: what a marginal buyer would pay (the present value of the machine's future margin at the
+# buyer's costs and required return). These buyer figures are assumptions calibrated on dated market prices
+# (docs/economics.md, "Valuing hardware"); set them to what buyers of your hardware pay, or give a resale quote.
+buyer_power_price_usd_per_kwh = 0.04
+buyer_required_return_per_year = 0.25
+buyer_btc_price_growth_per_year = 0.30
+selling_cost_fraction = 0.05              # broker, freight, testing (assumption)
+liquidity_discount_per_1000_units = 0.02  # a block of 1,000 units sells 2 % below single units (assumption)
+
+[tax]
+# US federal corporate income tax, IRC 11(b) (21 % since TCJA, 2017); no state tax here: add yours.
+# Hardware acquired and placed in service after 2025-01-19 gets 100 % bonus depreciation (Pub. L. 119-21, 2025).
+federal_rate = 0.21
+state_rate = 0.0
+depreciation = "bonus"
 
 [monte_carlo]
 paths = 1000

@@ -125,6 +125,7 @@ class OptionRow:
     price_basis: str = "scenario_assumption"
     price_source: str = ""
     price_unverified: bool = False
+    salvage_usd_per_unit: float | None = None  #: net proceeds per unit sold at the horizon (valuation model)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class StrategyRow:
     expected_npv_usd: float
     rank: int
     payback_day: float | None = None
+    expected_npv_pre_tax_usd: float | None = None  #: before income tax (equal to expected_npv_usd without [tax])
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ class Recommendation:
     runner_up_name: str | None
     margin_over_next_usd: float | None
     summary: str
+    explanation: str = ""  #: why it wins, one sentence of the economics' figures (minecore.economics.explain)
+    what_flips: str = ""  #: the nearest inputs that change the winner, with their thresholds (economics.flips)
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,25 @@ class EmulationSummary:
 
 
 @dataclass(frozen=True)
+class FlipRow:
+    """One input's threshold at which the lot's winner changes (from :func:`minecore.economics.what_flips`).
+
+    side : ``below`` or ``above`` the base value; threshold : in ``unit`` (None: the winner holds over the whole
+    searched range, ``range_text``); new_winner : the strategy that wins past the threshold.
+    """
+
+    input: str
+    label: str
+    unit: str
+    side: str
+    base_value: float
+    threshold: float | None
+    threshold_text: str
+    new_winner: str | None
+    range_text: str
+
+
+@dataclass(frozen=True)
 class LotReport:
     """Everything about one seized lot's decision: its options, strategies, sensitivity and Monte Carlo.
 
@@ -301,6 +324,11 @@ class LotReport:
     sensitivity: tuple[SensitivityRow, ...]
     monte_carlo: MonteCarloSummary | None
     cash_series: tuple[CashSeries, ...] = ()
+    flips: tuple[FlipRow, ...] = ()
+    resale_usd_per_unit: float | None = None  #: net US sale proceeds per unit on the expected release day
+    salvage_usd_per_unit: float | None = None  #: net proceeds per unit sold at the horizon
+    resale_basis: str = ""  #: how resale and salvage were valued (a quote, or the valuation model's assumptions)
+    after_tax: bool = False  #: strategy NPVs are after income tax (the scenario has a [tax] section)
 
 
 @dataclass(frozen=True)

@@ -141,11 +141,18 @@ def _hold(r: _m.Report) -> str:
 
 def _plan(r: _m.Report) -> str:
     items = []
+    lots = {lot.lot: lot for lot in r.lots}
     for p in r.plan:
         margin = (f", {fmt.usd(p.margin_over_next_usd)} ahead of the next best" if p.margin_over_next_usd is not None
                   else "")
+        lot = lots.get(p.lot)
+        taxed = " after tax" if lot is not None and lot.after_tax else ""
+        why = (f"<br>Why: {_e(lot.recommendation.explanation)}" if lot is not None and lot.recommendation.explanation
+               else "")
+        flips = (f"<br><em>What flips it:</em> {_e(lot.recommendation.what_flips)}"
+                 if lot is not None and lot.recommendation.what_flips else "")
         items.append(f"<li><strong>{_e(p.lot)}</strong>: <span class=\"win\">{_e(p.strategy_name)}</span> "
-                     f"(expected NPV {_e(fmt.usd(p.expected_npv_usd))}{_e(margin)})</li>")
+                     f"(expected NPV{taxed} {_e(fmt.usd(p.expected_npv_usd))}{_e(margin)}){why}{flips}</li>")
     total = ("<p>Plan total (sum of the per-lot winners; each lot decided per lot, not jointly): "
              f"<strong>{_e(fmt.usd(r.plan_expected_npv_usd))}</strong> expected NPV.</p>" if len(r.plan) > 1 else "")
     return f'<div class="decision"><ul>{"".join(items)}</ul>{total}</div>'
@@ -155,13 +162,21 @@ def _strategies(lot: _m.LotReport) -> str:
     rows = []
     for s in sorted(lot.strategies, key=lambda s: s.rank):
         name = f'<span class="win">{_e(s.name)}</span>' if s.rank == 1 else _e(s.name)
-        rows.append([str(s.rank), name, _money(s.expected_npv_usd, win=s.rank == 1), _e(s.description)])
+        row = [str(s.rank), name, _money(s.expected_npv_usd, win=s.rank == 1)]
+        if lot.after_tax:
+            row.append(_money(s.expected_npv_pre_tax_usd))
+        rows.append(row + [_e(s.description)])
     cap = f"Release within the horizon {fmt.pct(lot.release_within_horizon_probability, 0)}"
     if lot.expected_release_day is not None:
         cap += f", expected in {lot.expected_release_day:,.0f} days"
     if lot.forfeiture_probability:
         cap += f"; forfeiture {fmt.pct(lot.forfeiture_probability, 0)}"
-    return _table(["#", "strategy", "expected NPV", "what it means"], rows, caption=cap + ".", text_cols=(1, 3))
+    if lot.resale_usd_per_unit is not None:
+        cap += (f". Resale of a seized unit on the expected release day {fmt.usd(lot.resale_usd_per_unit)} net, at the "
+                f"horizon {fmt.usd(lot.salvage_usd_per_unit)} net; basis: {lot.resale_basis}")
+    head = ["#", "strategy", "expected NPV" + (" after tax" if lot.after_tax else "")]
+    head += ["pre-tax"] if lot.after_tax else []
+    return _table(head + ["what it means"], rows, caption=cap + ".", text_cols=(1, len(head)))
 
 
 def _sensitivity(lot: _m.LotReport) -> str:

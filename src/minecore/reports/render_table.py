@@ -149,11 +149,18 @@ def _plan(report: _m.Report, out: list[Any]) -> None:
     from rich.panel import Panel
 
     lines = []
+    lots = {lot.lot: lot for lot in report.lots}
     for p in report.plan:
         margin = (f", {fmt.usd(p.margin_over_next_usd)} ahead of the next best" if p.margin_over_next_usd is not None
                   else "")
+        lot = lots.get(p.lot)
+        taxed = " after tax" if lot is not None and lot.after_tax else ""
         lines.append(f"[bold]{_x(p.lot)}[/bold]: [bold green]{_x(p.strategy_name)}[/bold green] "
-                     f"(expected NPV {fmt.usd(p.expected_npv_usd)}{margin})")
+                     f"(expected NPV{taxed} {fmt.usd(p.expected_npv_usd)}{margin})")
+        if lot is not None and lot.recommendation.explanation:
+            lines.append(f"  Why: {_x(lot.recommendation.explanation)}")
+        if lot is not None and lot.recommendation.what_flips:
+            lines.append(f"  [yellow]What flips it:[/yellow] {_x(lot.recommendation.what_flips)}")
     if len(report.plan) > 1:
         lines.append(f"Plan total, the sum of the lots' winners: [bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] "
                      "expected NPV\n(each lot decided per lot, not as one joint plan)")
@@ -168,15 +175,26 @@ def _strategies(lot: _m.LotReport, out: list[Any]) -> None:
                        + (f"; forfeiture {fmt.pct(lot.forfeiture_probability, 0)}" if lot.forfeiture_probability else ""))
     t.add_column("#", justify="right")
     t.add_column("strategy", overflow="fold")
-    t.add_column("expected NPV", justify="right")
+    t.add_column("expected NPV" + (" after tax" if lot.after_tax else ""), justify="right")
+    if lot.after_tax:
+        t.add_column("pre-tax", justify="right", style="dim")
     t.add_column("what it means", overflow="fold", style="dim")
     for s in sorted(lot.strategies, key=lambda s: s.rank):
         npv = fmt.usd(s.expected_npv_usd)
         style = "bold green" if s.rank == 1 else ("red" if s.expected_npv_usd < 0 else "")
         name = _x(s.name)
-        t.add_row(str(s.rank), f"[{style}]{name}[/{style}]" if style else name,
-                  f"[{style}]{npv}[/{style}]" if style else npv, _x(s.description))
+        cells = [str(s.rank), f"[{style}]{name}[/{style}]" if style else name,
+                 f"[{style}]{npv}[/{style}]" if style else npv]
+        if lot.after_tax:
+            cells.append(fmt.usd(s.expected_npv_pre_tax_usd))
+        t.add_row(*cells, _x(s.description))
     out.append(t)
+    if lot.resale_usd_per_unit is not None:
+        from rich.text import Text
+
+        out.append(Text(f"Resale of a seized unit on the expected release day: {fmt.usd(lot.resale_usd_per_unit)} net; "
+                        f"at the horizon: {fmt.usd(lot.salvage_usd_per_unit)} net. Basis: {lot.resale_basis}.",
+                        style="dim"))
 
 
 def _sensitivity(lot: _m.LotReport, out: list[Any]) -> None:

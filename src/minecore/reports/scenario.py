@@ -28,6 +28,7 @@ from ..economics.snapshot import NetworkSnapshot, default_snapshot, load_snapsho
 from ..economics.release import ReleaseModel
 from ..economics.site import OperatingCosts
 from ..economics.spec import MachineSpec
+from ..economics.tax import TaxAssumptions
 from ..economics.valuation import Valuation
 from ..errors import InvalidInputError, ScenarioError
 from ..validate import check_value
@@ -66,6 +67,7 @@ KEYS: dict[str, dict[str, tuple[type | None, str]]] = {
                                                        "price_difficulty_correlation")},
     "sensitivity": {k: (SensitivityRanges, k) for k in SENSITIVITY_INPUTS},
     "valuation": {f.name: (Valuation, f.name) for f in dataclasses.fields(Valuation)},
+    "tax": {f.name: (TaxAssumptions, f.name) for f in dataclasses.fields(TaxAssumptions)},
 }
 REQUIRED = {"seized": ("model", "units"), "option": ("model",), "fleet": ("model", "units")}
 #: declared model fields a scenario file does not set, and why (a test checks every other one has a key)
@@ -250,9 +252,13 @@ def parse_scenario(text: str, source: str = "<scenario>", *, catalog: Any = None
            for k, v in _table(source, "sensitivity", "sensitivity", raw.get("sensitivity", {}), schema).items()}))
     val_table = _table(source, "valuation", "valuation", raw.get("valuation", {}), schema)
     valuation = _build(source, "valuation", lambda: Valuation(**val_table))
+    tax = None  # no [tax] section: pre-tax figures (a section, even empty, applies the model's defaults)
+    if "tax" in raw:
+        tax_table = _table(source, "tax", "tax", raw["tax"], schema)
+        tax = _build(source, "tax", lambda: TaxAssumptions(**tax_table))
     head.setdefault("name", Path(source).stem if source != BUILTIN_SOURCE else "default")
     return _build(source, "scenario", lambda: Scenario(lots, options, site=site, projection=projection, fleet=tuple(fleet),
-                                                       monte_carlo=mc, sensitivity=sens, valuation=valuation,
+                                                       monte_carlo=mc, sensitivity=sens, valuation=valuation, tax=tax,
                                                        source=source, **head))
 
 
@@ -302,6 +308,8 @@ def _default_text(cls: type | None, field: str) -> str:
         return f"shipped snapshot: {v:g}" if isinstance(v, float) else f"shipped snapshot: {v}"
     if cls is Scenario and field == "name":
         return "the file name"
+    if cls is TaxAssumptions and field == "federal_rate":
+        return "0.21 (without a [tax] section: no tax)"
     f = {f.name: f for f in dataclasses.fields(cls)}[field]
     if f.default is not dataclasses.MISSING:
         value = f.default

@@ -449,6 +449,6 @@ def test_ranking_note_names_both_leaders_only_when_they_differ():
     r = _result(np.stack([safe, risky]), labels=("safe", "risky"))
     note = r.ranking_note()
     assert note is not None and note.count(".") >= 1
-    assert note.index("risky") < note.index("safe")  # the expected-NPV leader first
+    assert note.index("Risky") < note.index("Safe")  # the expected-NPV leader first (labels spelled out)
     assert "expected NPV" in note and "5th percentile" in note
     assert _result(np.stack([safe, safe - 10.0]), labels=("a", "b")).ranking_note() is None

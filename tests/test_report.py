@@ -225,15 +225,17 @@ def test_option_roi_and_irr_come_from_economics(report, econ):
             assert math.isfinite(row.roi) and math.isfinite(row.irr_per_year)
 
 
-def test_plan_total_is_labelled_as_a_sum_of_per_lot_decisions(report):
-    """Two lots: the plan total is the sum of each lot's winner, and every format says it was decided per lot."""
+def test_plan_total_without_a_cap_is_the_sum_of_the_lots_winners(report):
+    """Two lots, no site power cap: the lots do not compete, so the plan is each lot's winner, and every format
+    says why the total is a sum."""
     from minecore.reports.render_csv import render_csv
     from minecore.reports.render_html import render_html
 
+    assert report.joint_plan is None
     assert report.plan_expected_npv_usd == sum(lot.recommendation.expected_npv_usd for lot in report.lots)
-    assert "each lot decided per lot" in render_text(report, width=200)
-    assert "each lot decided per lot" in render_html(report)
-    assert "each lot is decided per lot" in render_csv(report)
+    assert "the lots do not compete for power" in render_text(report, width=200)
+    assert "the lots do not compete for power" in render_html(report)
+    assert "the lots do not compete for power" in render_csv(report)
 
 
 def _one_lot(tmp_path, option_lines: str, catalog=None):

@@ -91,7 +91,7 @@ def test_json_keys_are_pinned(doc):
     assert doc["schema_version"] == SCHEMA_VERSION == "2.0"
     assert list(doc)[0] == "schema_version"
     assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
-                        "hold_cost_total_usd", "break_even", "emulation", "dispatch", "warnings"}
+                        "hold_cost_total_usd", "break_even", "emulation", "dispatch", "warnings", "joint_plan"}
     assert doc["dispatch"] is None  # the default scenario has no [[fleet]] and no site power cap
     assert set(doc["lots"][0]["options"][0]) == {
         "name", "kind", "model", "units", "hashrate_ths", "power_mw", "efficiency_j_per_th", "unit_price_usd",
@@ -104,7 +104,7 @@ def test_json_keys_are_pinned(doc):
         "sources", "price_basis", "price_unverified"}
     assert set(doc["lots"][0]["monte_carlo"]["rows"][0]) == {
         "strategy_key", "strategy_name", "npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "npv_mean_usd", "p_win",
-        "p_payback"}
+        "p_payback", "npv_cvar5_usd"}
     assert set(doc["lots"][0]["sensitivity"][0]) == {
         "variable", "unit", "base_value", "low_value", "high_value", "npv_low_usd", "npv_base_usd", "npv_high_usd",
         "winner_low", "winner_high", "margin_low_usd", "margin_high_usd", "winner_base", "runner_up_low",

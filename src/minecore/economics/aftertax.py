@@ -50,8 +50,8 @@ def _pv_schedule(sched: list[tuple[int, float]], disc: np.ndarray, horizon: int)
 
 def _year_index(day0: _dt.date, days: np.ndarray) -> np.ndarray:
     """Index of each day's calendar year among the years the days span (bonus shares change by year)."""
-    return np.array([(day0 + _dt.timedelta(days=int(d))).year for d in days]) - (day0 + _dt.timedelta(
-        days=int(days.min()))).year
+    years = (np.datetime64(day0, "D") + days.astype("timedelta64[D]")).astype("datetime64[Y]").astype(int)
+    return years - years.min()
 
 
 def _year_starts(day0: _dt.date, days: np.ndarray) -> list[int]:

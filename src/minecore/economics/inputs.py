@@ -219,8 +219,10 @@ class FleetEntry:
 
 @dataclass(frozen=True)
 class MonteCarloParams:
-    """Monte Carlo settings: BTC price as a GBM, difficulty as the scenario's trend plus a shock each epoch
-    correlated with the previous epoch's price move, and the release day drawn per path."""
+    """Monte Carlo settings: BTC price as a GBM; difficulty as the scenario's trend plus, each 14-day epoch, a shock
+    correlated with the previous epoch's price move and an error-correction step toward the level the path's
+    hashprice supports (:mod:`minecore.economics.difficulty_model`, fitted on monthly BTC and difficulty
+    2016-2024); the release day drawn per path."""
 
     paths: int = _spec(2000, kind="int", unit="paths", lo=0, hi=1_000_000, doc="number of paths (0: no Monte Carlo)")
     seed: int = _spec(2025, kind="seed", doc="random seed; the same seed gives the same paths on every engine")
@@ -228,10 +230,15 @@ class MonteCarloParams:
     btc_drift_per_year: float | None = _spec(None, unit="decimal/year", lo=-0.99, hi=10.0, optional=True,
                                              doc="expected BTC price growth; None: the network's "
                                                  "btc_price_growth_per_year")
-    difficulty_growth_sd_per_month: float = _spec(0.01, unit="decimal/month", lo=0.0, hi=1.0,
-                                                  doc="sd of the monthly difficulty growth around the trend")
-    price_difficulty_correlation: float = _spec(0.5, unit="", lo=-1.0, hi=1.0,
-                                                doc="correlation of an epoch's price move with the next difficulty shock")
+    difficulty_growth_sd_per_month: float = _spec(0.09, unit="decimal/month", lo=0.0, hi=1.0,
+                                                  doc="sd of the monthly difficulty shock around the trend (fitted "
+                                                      "on 2016-2024 monthly history: 0.09)")
+    price_difficulty_correlation: float = _spec(0.27, unit="", lo=-1.0, hi=1.0,
+                                                doc="correlation of an epoch's price move with the next difficulty "
+                                                    "shock (fitted: 0.27)")
+    difficulty_adjustment_per_epoch: float = _spec(0.025, unit="1/epoch", lo=0.0, hi=1.0,
+                                                   doc="share of the gap between hashprice and its trend that "
+                                                       "difficulty closes each 14-day epoch (fitted: 0.025)")
     random_release: bool = _spec(True, kind="bool", doc="draw the release day per path (else the median day)")
     engine: MCEngine = _spec(MCEngine.AUTO, kind="enum", doc="auto, numpy, numba or numpy_dayloop")
 

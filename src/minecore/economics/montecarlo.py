@@ -40,7 +40,6 @@ from ._mc_kernels import (EPOCH_DAYS, epoch_drift, normal_table, run_numpy_block
 from .daily import demand_response_credit, running_fraction
 from .aftertax import after_tax, tax_terms
 from .decision import _parts
-from .difficulty_model import KAPPA_PER_EPOCH
 from .finance import DAYS_PER_MONTH
 from .inputs import MCEngine, MonteCarloParams, Scenario, Strategy
 from .network import SECONDS_PER_DAY, TWO_POW_32
@@ -92,8 +91,10 @@ class MonteCarloResult:
         tail = float(x[:full].sum()) + (k - full) * float(x[full]) if full < x.size else float(x.sum())
         return tail / k
 
-    def ranking_note(self) -> str | None:
+    def ranking_note(self, partial_fraction: float = 0.5) -> str | None:
         """None when the strategy with the highest mean NPV also has the highest P5; else one sentence naming both."""
+        from .inputs import strategy_title
+
         if not self.labels:
             return None
         mean = self.npv_usd.mean(axis=1)
@@ -101,8 +102,9 @@ class MonteCarloResult:
         a, b = int(np.argmax(mean)), int(np.argmax(p5))
         if a == b:
             return None
-        return (f"Ranked by expected NPV, {self.labels[a]} leads (mean {mean[a]:,.0f} USD, P5 {p5[a]:,.0f} USD), but "
-                f"ranked by the 5th percentile {self.labels[b]} leads (mean {mean[b]:,.0f} USD, P5 {p5[b]:,.0f} USD).")
+        na, nb = strategy_title(self.labels[a], partial_fraction), strategy_title(self.labels[b], partial_fraction)
+        return (f"Ranked by expected NPV, {na} leads (mean {mean[a]:,.0f} USD, P5 {p5[a]:,.0f} USD), but "
+                f"ranked by the 5th percentile {nb} leads (mean {mean[b]:,.0f} USD, P5 {p5[b]:,.0f} USD).")
 
     @property
     def p_win(self) -> dict[str, float]:
@@ -215,7 +217,7 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     p0 = float(sc.projection.btc_price_usd(1)[0])
     # difficulty answers hashprice (see difficulty_model): error correction at kappa per epoch toward X* = the
     # deterministic path; g_e per epoch keeps E[D] on the deterministic trend (folded into rev)
-    kappa = float(getattr(prm, "difficulty_adjustment_per_epoch", KAPPA_PER_EPOCH))
+    kappa = prm.difficulty_adjustment_per_epoch
     g_e = epoch_drift(s_e, kappa, prm.price_difficulty_correlation, sig * math.sqrt(dt), H)
     args = (stream_key(prm.seed, 1), stream_key(prm.seed, 2), ztab, etab, p0, d0,
             g_e, s_e, prm.price_difficulty_correlation, rev, var, dr, fixed, start, p.disc[:H].copy(),
@@ -247,9 +249,21 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     fees_cash = p.fee * wi.astype(float)
     d_w = disc[wi]
     rc = np.where(released, p.release_cost_usd[wi], 0.0)
-    resale = np.where(released, p.resale_net_usd[wi], 0.0)
-    reexport = np.where(released, p.reexport_net_usd[wi], 0.0)
-    salv = np.where(released, p.seized_salvage_usd * disc[H], 0.0)
+    # resale and salvage follow each path's hashprice on the day of the sale (see valuation.values_usd)
+    val = sc.valuation
+    keep = val.net_of_sale_costs(N)
+    x_rel = np.where(released, x_release, 1.0)
+    x_end = np.where(np.isfinite(x_last), x_last, 1.0)
+    age_now = lot.age_days_at_hold_start + p.days_held
+    if lot.resale_quote_usd is not None:
+        gross = np.full(n, float(lot.resale_quote_usd))
+    else:
+        gross = val.values_usd(lot.machine, sc.projection, age_now, np.where(released, wi, 0), x_rel)
+    resale = np.where(released, gross * keep, 0.0)
+    reexport = np.where(released, gross * (1.0 - lot.reexport_price_discount) * keep - lot.reexport_freight_usd_per_unit,
+                        0.0)
+    end_gross = val.values_usd(lot.machine, sc.projection, age_now, np.full(n, H), x_end)
+    salv = np.where(released, end_gross * keep * disc[H], 0.0)
     legal = lot.legal_costs_future_usd
     wait_pv = N * (-fees_pv - rc * d_w + pv[0] + salv) - legal
     wait_cash = N * (-fees_cash - rc + cash[0]) - legal
@@ -283,7 +297,8 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
     add(Strategy.ABANDON, None, np.zeros(n), np.zeros(n), k=k_abandon)
     for j, ro in enumerate(p.options):
         k_rep = terms.replacement[j] if terms is not None else 0.0
-        salv_k = p.option_salvage_usd[j] * disc[H]
+        salv_k = (val.values_usd(ro.option.machine, sc.projection, 0.0, np.full(n, H), x_end)
+                  * val.net_of_sale_costs(ro.units) * disc[H])
         unit_pv = -ro.capex.total_usd + pv[j + 1] + salv_k
         unit_cash = -ro.capex.total_usd + cash[j + 1]
         capex = ro.capex_usd
@@ -301,4 +316,4 @@ def run_monte_carlo(sc: Scenario, params: MonteCarloParams | None = None, *,
             add(Strategy.PARTIAL_REPLACE, ro.name, kk * unit_pv + mix_pv, kk * unit_cash + mix_cash,
                 kk * ro.capex.total_usd, k=kk * k_rep + (1 - f) * k_wait + f * k_sell)
     return MonteCarloResult(tuple(labels), np.array(npvs), np.array(cashes), np.where(released, w, H), forfeit, prm,
-                            engine.value, n * H, elapsed, snap.label, tuple(capexes))
+                            engine.value, n * H, elapsed, snap.label, tuple(capexes), x_release, x_last)

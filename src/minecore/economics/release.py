@@ -60,9 +60,10 @@ class ReleaseModel:
         t = np.asarray(t_days, dtype=float)
         if self.kind is ReleaseKind.FIXED:
             return (t >= self.fixed_hold_days).astype(float)
+        from scipy.special import ndtr  # the normal CDF, vectorised
+
         z = (np.log(np.maximum(t, 1e-300)) - math.log(self.median_hold_days)) / self.sigma_log
-        sf = np.vectorize(lambda v: 0.5 * math.erfc(v / math.sqrt(2.0)), otypes=[float])(z)
-        return np.where(t <= 0, 0.0, 1.0 - sf)
+        return np.where(t <= 0, 0.0, ndtr(z))
 
     def scaled(self, factor: float) -> "ReleaseModel":
         """Same shape, every hold length multiplied by ``factor`` (for hold-length sensitivity)."""

@@ -164,9 +164,16 @@ class Valuation:
 
     def x_grid(self):
         """The hashprice multipliers of :meth:`fmv_table` used to value a unit on a Monte Carlo path."""
-        import numpy as np
+        return _x_grid()
 
-        return np.geomspace(X_GRID_RANGE[0], X_GRID_RANGE[1], X_GRID_SIZE)
+
+@functools.lru_cache(maxsize=1)
+def _x_grid():
+    import numpy as np
+
+    grid = np.geomspace(X_GRID_RANGE[0], X_GRID_RANGE[1], X_GRID_SIZE)
+    grid.flags.writeable = False
+    return grid
 
 
 @functools.lru_cache(maxsize=256)

@@ -20,6 +20,7 @@ from typing import Any, ContextManager
 
 from .. import __version__
 from ..economics.inputs import Scenario
+from ..errors import UnknownModelError
 from . import model as M
 from .scenario import BUILTIN_SOURCE
 
@@ -122,16 +123,22 @@ def _inputs(sc: Scenario, hp: Any, catalog: Any) -> M.ReportInputs:
         if ident in seen:
             continue
         seen.add(ident)
-        m = catalog.get(spec.key or spec.name)
+        try:
+            m = catalog.get(spec.key or spec.name)
+        except UnknownModelError:  # a machine given in Python, not from the catalog
+            m = None
         country = spec.origin_country
         models.append(M.ModelInput(
-            name=spec.name, maker=m.maker, hashrate_ths=spec.hashrate_ths, power_w=spec.power_w,
-            efficiency_j_per_th=spec.efficiency_j_per_th,
+            name=spec.name, maker=m.maker if m else "not in the catalog", hashrate_ths=spec.hashrate_ths,
+            power_w=spec.power_w, efficiency_j_per_th=spec.efficiency_j_per_th,
             origin_country=country + (" (scenario)" if given_origin.get(spec.name) == country else ""),
-            restricted=m.restricted, customs_hold_exposed=m.customs_hold_exposed, price_usd=spec.price_usd,
-            price_source=spec.price_source, tariff_rate=tariffs.rate(country, sc.analysis_date),
-            tariff_source=tariffs.source_for(country, sc.analysis_date), unverified_fields=tuple(m.unverified),
-            sources=tuple(m.sources), price_basis=spec.price_basis, price_unverified="price_usd" in spec.unverified))
+            restricted=m.restricted if m else False, customs_hold_exposed=m.customs_hold_exposed if m else False,
+            price_usd=spec.price_usd, price_source=spec.price_source,
+            tariff_rate=tariffs.rate(country, sc.analysis_date),
+            tariff_source=tariffs.source_for(country, sc.analysis_date),
+            unverified_fields=tuple(m.unverified) if m else tuple(spec.unverified),
+            sources=tuple(m.sources) if m else ("given in Python (MachineSpec)",), price_basis=spec.price_basis,
+            price_unverified="price_usd" in spec.unverified))
     notes = (
         f"Network snapshot {snapshot.label}; hashprice ${hp.usd_per_ph_day:,.2f}/PH/day.",
         f"Tariffs: US duty schedule (HTS {tariffs.hts_code}) by country of assembly, verified through "
@@ -278,15 +285,16 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
         after_tax=esc.tax is not None), res)
 
 
-def _dispatch(sc: Scenario, results: list[Any]) -> M.SiteDispatch | None:
+def _dispatch(sc: Scenario, results: list[Any], chosen: tuple[str, ...]) -> M.SiteDispatch | None:
     """Site dispatch under the power cap: the scenario's fleet plus what each lot's recommendation runs."""
     if not sc.fleet and sc.site.power_cap_mw is None:
         return None
     from ..economics.fleet import dispatch_under_cap
 
     entries: list[tuple[Any, int, str]] = [(f.machine, f.units, "fleet") for f in sc.fleet]
-    for lot, res in zip(sc.lots, results):
-        entries += [(spec, n, f"{lot.name}: {label}") for spec, n, label in res.machines_after()]
+    for lot, res, key in zip(sc.lots, results, chosen):
+        outcome = next(o for o in res.outcomes if o.label == key)
+        entries += [(spec, n, f"{lot.name}: {label}") for spec, n, label in res.machines_after(outcome)]
     plan = dispatch_under_cap(entries, sc.site.power_cap_mw, sc.site, sc.projection)
     rows = tuple(M.DispatchRow(label=r["label"], model=r["model"], units=r["units"], units_on=r["units_on"],
                                profitable=r["profitable"],
@@ -297,6 +305,24 @@ def _dispatch(sc: Scenario, results: list[Any]) -> M.SiteDispatch | None:
                           uncapped_power_mw=plan.uncapped_power_mw, margin_usd_per_day=plan.margin_usd_per_day,
                           uncapped_margin_usd_per_day=plan.uncapped_margin_usd_per_day,
                           cost_of_cap_usd_per_day=plan.cost_of_cap_usd_per_day)
+
+
+def _joint_plan(sc: Scenario) -> M.JointPlan | None:
+    """The lots valued together under the site's power cap (None without a cap: lots do not interact)."""
+    if sc.site.power_cap_mw is None:
+        return None
+    from ..economics.plan import joint_plans
+
+    res = joint_plans(sc)
+    f = sc.partial_fraction
+
+    def row(p: Any) -> M.JointPlanRow:
+        return M.JointPlanRow(strategies=tuple(strategy_name(k, f)[0] for k in p.strategies), strategy_keys=p.strategies,
+                              lot_npv_usd=p.lot_npv_usd, displaced_margin_usd=p.displaced_margin_usd,
+                              expected_npv_usd=p.expected_npv_usd)
+
+    return M.JointPlan(site_cap_mw=sc.site.power_cap_mw, best=row(res.best), others=tuple(row(p) for p in res.plans[1:5]),
+                       per_lot_winners=row(res.per_lot_winners), differs_from_per_lot=res.differs_from_per_lot)
 
 
 def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], progress: ProgressFactory,
@@ -318,7 +344,7 @@ def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], prog
         rows.append(M.MonteCarloRow(strategy_key=lab, strategy_name=names.get(lab, (lab,))[0],
                                     npv_p5_usd=r["npv_p5_usd"], npv_p50_usd=r["npv_p50_usd"],
                                     npv_p95_usd=r["npv_p95_usd"], npv_mean_usd=r["npv_mean_usd"], p_win=r["p_win"],
-                                    p_payback=r["p_payback_within_horizon"]))
+                                    p_payback=r["p_payback_within_horizon"], npv_cvar5_usd=r.get("npv_cvar5_usd")))
     # histograms of the four strategies with the highest mean NPV, on shared bins (for the chart)
     top = [r.strategy_key for r in rows[:4]]
     data = [res.npv_usd[res.labels.index(k)] for k in top]
@@ -337,9 +363,12 @@ def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], prog
         M.SourcedFigure("difficulty growth sd", mcs.difficulty_growth_sd_per_month, "decimal/month",
                         "scenario [monte_carlo]"),
         M.SourcedFigure("price-difficulty correlation", mcs.price_difficulty_correlation, "", "scenario [monte_carlo]"),
+        M.SourcedFigure("difficulty adjustment", mcs.difficulty_adjustment_per_epoch, "1/epoch",
+                        "scenario [monte_carlo]; fitted on 2016-2024 history (minecore.economics.difficulty_model)"),
     )
     return M.MonteCarloSummary(paths=mcs.paths, seed=mcs.seed, horizon_days=sc.horizon_days, model=figs,
-                               rows=tuple(rows), histograms=hists, engine=res.engine, elapsed_s=res.elapsed_s)
+                               rows=tuple(rows), histograms=hists, engine=res.engine, elapsed_s=res.elapsed_s,
+                               ranking_note=res.ranking_note(sc.partial_fraction))
 
 
 def _usd(v: float) -> str:
@@ -369,12 +398,17 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
     inputs = _inputs(sc, hp, catalog)
     decided = [_lot_report(sc, i, sc.for_lot(i), catalog, progress) for i in range(len(sc.lots))]
     lots = tuple(lr for lr, _res in decided)
-    dispatch = _dispatch(sc, [res for _lr, res in decided])
+    joint = _joint_plan(sc)
+    chosen = joint.best.strategy_keys if joint else tuple(lr.recommendation.strategy_key for lr in lots)
+    dispatch = _dispatch(sc, [res for _lr, res in decided], chosen)
 
-    plan = tuple(M.PlanRow(lot=lr.lot, strategy_key=lr.recommendation.strategy_key,
-                           strategy_name=lr.recommendation.strategy_name,
-                           expected_npv_usd=lr.recommendation.expected_npv_usd,
-                           margin_over_next_usd=lr.recommendation.margin_over_next_usd) for lr in lots)
+    plan = []
+    for lr, key in zip(lots, chosen):
+        row = next(s for s in lr.strategies if s.key == key)
+        margin = lr.recommendation.margin_over_next_usd if key == lr.recommendation.strategy_key else None
+        plan.append(M.PlanRow(lot=lr.lot, strategy_key=key, strategy_name=row.name,
+                              expected_npv_usd=row.expected_npv_usd, margin_over_next_usd=margin))
+    plan = tuple(plan)
     break_even: dict[str, M.BreakEvenRow] = {}
     for lr in lots:
         for o in lr.options:
@@ -399,7 +433,7 @@ def build_report(sc: Scenario, *, catalog: Any = None, emulate: bool = False, em
     return M.Report(
         title=f"minecore report: {sc.name}", generated_by=f"minecore {__version__}",
         inputs=dataclasses.replace(inputs, scenario_source=source), lots=lots, plan=plan,
-        plan_expected_npv_usd=sum(p.expected_npv_usd for p in plan),
+        plan_expected_npv_usd=joint.best.expected_npv_usd if joint else sum(p.expected_npv_usd for p in plan),
         hold_cost_total_usd=sum(lr.hold_cost.total_usd for lr in lots),
         break_even=tuple(sorted(break_even.values(), key=lambda b: b.break_even_power_price_usd_per_kwh)),
-        emulation=emulation, dispatch=dispatch, warnings=tuple(warnings))
+        emulation=emulation, dispatch=dispatch, warnings=tuple(warnings), joint_plan=joint)

@@ -101,8 +101,11 @@ depreciation = "bonus"
 paths = 1000
 seed = 2025
 btc_volatility_per_year = 0.50       # GBM volatility (decimal per sqrt(year))
-difficulty_growth_sd_per_month = 0.01
-price_difficulty_correlation = 0.5
+# difficulty: the trend above plus a monthly shock and an error correction toward the level hashprice supports,
+# fitted on monthly BTC prices and difficulty 2016-2024 (minecore.economics.difficulty_model)
+difficulty_growth_sd_per_month = 0.09
+price_difficulty_correlation = 0.27
+difficulty_adjustment_per_epoch = 0.025
 
 [sensitivity]
 power_price_usd_per_kwh = [0.03, 0.08]

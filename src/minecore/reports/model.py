@@ -218,6 +218,7 @@ class MonteCarloRow:
     npv_mean_usd: float
     p_win: float
     p_payback: float | None
+    npv_cvar5_usd: float | None = None  #: mean NPV of the worst 5 % of paths
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ class MonteCarloSummary:
     histograms: tuple[Histogram, ...] = ()
     engine: str = ""
     elapsed_s: float | None = None
+    ranking_note: str | None = None  #: set when the best strategy by P5 is not the best by expected NPV
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,29 @@ class PlanRow:
 
 
 @dataclass(frozen=True)
+class JointPlanRow:
+    """One plan for the site (a strategy per lot), valued with the lots and the fleet under the power cap."""
+
+    strategies: tuple[str, ...]  #: strategy names, one per lot in the report's lot order
+    strategy_keys: tuple[str, ...]
+    lot_npv_usd: tuple[float, ...]  #: each lot's own expected NPV under its strategy (as if uncapped)
+    displaced_margin_usd: float  #: PV of the margin the cap takes away because of the plan's machines
+    expected_npv_usd: float  #: sum of the lots' NPVs less the displaced margin
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """Plans ranked under the site's power cap (from :func:`minecore.economics.plan.joint_plans`): the best, the
+    next ones, and the plan the lot-by-lot winners make, for comparison."""
+
+    site_cap_mw: float | None
+    best: JointPlanRow
+    others: tuple[JointPlanRow, ...]  #: the next best plans (up to four)
+    per_lot_winners: JointPlanRow
+    differs_from_per_lot: bool
+
+
+@dataclass(frozen=True)
 class BreakEvenRow:
     """Break-even (shutdown) power price of one model [USD/kWh] at the snapshot hashprice."""
 
@@ -395,9 +420,9 @@ class Report:
     """The whole report. ``emulation`` is None unless ``--emulate`` was given; ``dispatch`` is None unless the
     scenario has a ``[[fleet]]`` or a site ``power_cap_mw``.
 
-    plan_expected_npv_usd [USD] is the sum over lots of each lot's recommended strategy: each lot is decided
-    per lot (the economics compares one lot at a time; lots do not share a budget or the site cap in that
-    decision), so the total is a sum of per-lot decisions, not a jointly optimised plan.
+    plan lists each lot's strategy in the recommended plan: with a site power cap, the best joint plan (lots valued
+    together with the fleet under the cap, ``joint_plan``), else each lot's own winner; plan_expected_npv_usd [USD]
+    is that plan's expected NPV (less the margin the cap displaces, with a cap).
     hold_cost_total_usd [USD] sums the lots' hold costs.
     """
 
@@ -412,6 +437,7 @@ class Report:
     emulation: EmulationSummary | None = None
     dispatch: SiteDispatch | None = None
     warnings: tuple[str, ...] = field(default=())
+    joint_plan: JointPlan | None = None  #: plans valued together under the site's power cap (None: no cap)
     schema_version: str = SCHEMA_VERSION
 
     def replace(self, **changes: Any) -> "Report":

@@ -78,9 +78,17 @@ def tidy_rows(report: _m.Report) -> list[tuple]:
         rows.append(("models", m["name"], "unverified_fields", ";".join(m["unverified_fields"]), ""))
     for p in d["plan"]:
         rows += _rows_of("plan", p["lot"], p)
-    # the sum of each lot's winner: lots are decided per lot, not as one joint plan
     rows.append(("plan", "total", "plan_expected_npv_usd", d["plan_expected_npv_usd"], "USD"))
-    rows.append(("plan", "total", "note", "sum of each lot's recommended strategy; each lot is decided per lot", ""))
+    jp = d.get("joint_plan")
+    if jp is None:
+        rows.append(("plan", "total", "note", "the lots' winners; no site power cap: the lots do not compete for power",
+                     ""))
+    else:
+        rows.append(("plan", "total", "note", "the best joint plan: lots and fleet dispatched together under the cap",
+                     ""))
+        rows.append(("plan", "total", "displaced_margin_usd", jp["best"]["displaced_margin_usd"], "USD"))
+        rows.append(("plan", "per_lot_winners", "plan_expected_npv_usd", jp["per_lot_winners"]["expected_npv_usd"],
+                     "USD"))
     rows.append(("hold_cost", "total", "hold_cost_total_usd", d["hold_cost_total_usd"], "USD"))
     for b in d["break_even"]:
         rows += _rows_of("break_even", b["model"], b)

@@ -153,8 +153,19 @@ def _plan(r: _m.Report) -> str:
                  if lot is not None and lot.recommendation.what_flips else "")
         items.append(f"<li><strong>{_e(p.lot)}</strong>: <span class=\"win\">{_e(p.strategy_name)}</span> "
                      f"(expected NPV{taxed} {_e(fmt.usd(p.expected_npv_usd))}{_e(margin)}){why}{flips}</li>")
-    total = ("<p>Plan total (sum of the per-lot winners; each lot decided per lot, not jointly): "
-             f"<strong>{_e(fmt.usd(r.plan_expected_npv_usd))}</strong> expected NPV.</p>" if len(r.plan) > 1 else "")
+    jp = r.joint_plan
+    if jp is not None:
+        total = (f"<p><strong>Joint plan for the site</strong> ({_e(fmt.number(jp.site_cap_mw, 2))} MW cap, the fleet and "
+                 f"the lots dispatched together): <strong>{_e(fmt.usd(jp.best.expected_npv_usd))}</strong> expected NPV, "
+                 f"after {_e(fmt.usd(jp.best.displaced_margin_usd))} of margin displaced under the cap.")
+        if jp.differs_from_per_lot:
+            w = jp.per_lot_winners
+            total += (f" The per-lot winners ({_e(', '.join(w.strategies))}) would be worth "
+                      f"{_e(fmt.usd(w.expected_npv_usd))}: they displace {_e(fmt.usd(w.displaced_margin_usd))}.")
+        total += "</p>"
+    else:
+        total = ("<p>Plan total (the lots' winners; no site power cap, so the lots do not compete for power): "
+                 f"<strong>{_e(fmt.usd(r.plan_expected_npv_usd))}</strong> expected NPV.</p>" if len(r.plan) > 1 else "")
     return f'<div class="decision"><ul>{"".join(items)}</ul>{total}</div>'
 
 

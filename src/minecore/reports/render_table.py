@@ -161,9 +161,21 @@ def _plan(report: _m.Report, out: list[Any]) -> None:
             lines.append(f"  Why: {_x(lot.recommendation.explanation)}")
         if lot is not None and lot.recommendation.what_flips:
             lines.append(f"  [yellow]What flips it:[/yellow] {_x(lot.recommendation.what_flips)}")
-    if len(report.plan) > 1:
+    jp = report.joint_plan
+    if jp is not None:
+        lines.append(f"[bold]Joint plan for the site[/bold] ({fmt.number(jp.site_cap_mw, 2)} MW cap, the fleet and the "
+                     f"lots dispatched together): [bold]{fmt.usd(jp.best.expected_npv_usd)}[/bold] expected NPV, after "
+                     f"{fmt.usd(jp.best.displaced_margin_usd)} of margin displaced under the cap")
+        if jp.differs_from_per_lot:
+            w = jp.per_lot_winners
+            lines.append(f"  [yellow]The per-lot winners ({_x(', '.join(w.strategies))}) would be worth "
+                         f"{fmt.usd(w.expected_npv_usd)}[/yellow]: they displace {fmt.usd(w.displaced_margin_usd)} "
+                         "of margin under the cap")
+        else:
+            lines.append("  The joint plan is the per-lot winners: the cap does not change any lot's choice")
+    elif len(report.plan) > 1:
         lines.append(f"Plan total, the sum of the lots' winners: [bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] "
-                     "expected NPV\n(each lot decided per lot, not as one joint plan)")
+                     "expected NPV (no site power cap: the lots do not compete for power)")
     out.append(Panel("\n".join(lines), title="Recommendation", title_align="left", border_style="green", expand=False))
 
 
@@ -231,12 +243,17 @@ def _monte_carlo(lot: _m.LotReport, out: list[Any]) -> None:
     settings = ", ".join(f"{f.name} {fmt.figure(f.value, f.unit)}" for f in mc.model)
     t = _table(f"{_x(lot.lot)}: Monte Carlo, {mc.paths:,} paths, seed {mc.seed}",
                caption=settings + "; P(payback) n/a = nothing invested to pay back (the seized units are sunk)")
-    for name in ("strategy", "P5 NPV", "P50 NPV", "P95 NPV", "mean", "P(win)", "P(payback)"):
+    for name in ("strategy", "CVaR 5%", "P5 NPV", "P50 NPV", "P95 NPV", "mean", "P(win)", "P(payback)"):
         t.add_column(name, justify="left" if name == "strategy" else "right", overflow="fold")
     for r in mc.rows:
-        t.add_row(_x(r.strategy_name), fmt.usd(r.npv_p5_usd), fmt.usd(r.npv_p50_usd), fmt.usd(r.npv_p95_usd),
+        t.add_row(_x(r.strategy_name), fmt.usd(r.npv_cvar5_usd) if r.npv_cvar5_usd is not None else "—",
+                  fmt.usd(r.npv_p5_usd), fmt.usd(r.npv_p50_usd), fmt.usd(r.npv_p95_usd),
                   fmt.usd(r.npv_mean_usd), fmt.pct(r.p_win, 0), fmt.probability(r.p_payback))
     out.append(t)
+    if mc.ranking_note:
+        from rich.text import Text
+
+        out.append(Text(mc.ranking_note, style="yellow"))
 
 
 def _dispatch(report: _m.Report, out: list[Any]) -> None:

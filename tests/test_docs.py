@@ -8,7 +8,8 @@
 
 A command line is split with ``shlex`` (``comments=True``: a trailing ``# comment`` is a shell comment; a line ending
 in ``\\`` continues on the next line) and run in-process through ``minecore.cli.main.main``. It must exit 0, unless
-its comment says ``# exits N`` (a documented error: it must exit N). A comment ``# slow: not run by tests`` skips
+its comment says ``# exits N`` (a documented error: it must exit N). A python block whose first line starts with
+``# fragment:`` (saying what it needs) shows part of a larger program and is not run. A comment ``# slow: not run by tests`` skips
 the line; :func:`test_slow_commands_are_listed` pins which lines those are.
 
 ``docs/glossary.md`` is also checked against the code: every name in its table's first column occurs in
@@ -25,10 +26,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = sorted((ROOT / "docs").glob("*.md"))
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]  # the README runs like a manual
 README = ROOT / "README.md"
-README_SECTION = "## Economics:"  # the README section whose commands this file runs
 SLOW = "# slow: not run by tests"
+#: first line of a python block that shows a fragment of a larger program (names from elsewhere): not run
+FRAGMENT = "# fragment:"
 #: slow lines the docs may carry ("file:line" of each); none at present
 SLOW_ALLOWED: set[str] = set()
 
@@ -78,15 +80,6 @@ def commands(body: str, first_line: int) -> list[tuple[int, str]]:
     return out
 
 
-def readme_section() -> tuple[str, int]:
-    """The README's Economics section and the line number it starts on."""
-    text = README.read_text()
-    start = text.index("\n" + README_SECTION) + 1
-    end = text.find("\n## ", start + 1)
-    end = len(text) if end < 0 else end + 1
-    return text[start:end], text.count("\n", 0, start) + 1
-
-
 def run_command(where: str, line: str, capsys) -> None:
     from minecore.cli.main import main
 
@@ -106,6 +99,9 @@ def run_command(where: str, line: str, capsys) -> None:
 
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")  # the manuals refer to examples/ as in a checkout
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "120")
     return tmp_path
@@ -118,6 +114,16 @@ def test_doc_runs(path: Path, in_tmp, capsys) -> None:
     ran = 0
     for lang, body, line in blocks(path.read_text()):
         if lang == "python":
+            if body.lstrip().startswith(FRAGMENT):
+                continue
+            if body.lstrip().startswith(">>>"):  # a doctest: run it and check what it prints
+                import doctest
+
+                test = doctest.DocTestParser().get_doctest(body, namespace, f"{path.name}:{line}", str(path), line)
+                runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+                runner.run(test, out=lambda text: pytest.fail(text, pytrace=False))
+                ran += 1
+                continue
             code = compile("\n" * (line - 1) + body, str(path), "exec")  # tracebacks point at the doc's lines
             exec(code, namespace)
             ran += 1
@@ -131,19 +137,6 @@ def test_doc_runs(path: Path, in_tmp, capsys) -> None:
         assert ran > 10, "the economics manual lost its examples"
 
 
-def _readme_commands() -> list[tuple[str, str]]:
-    text, first = readme_section()
-    return [(f"README.md:{n}", cmd) for lang, body, line in blocks(text, first) if lang == "console"
-            for n, cmd in commands(body, line)]
-
-
-@pytest.mark.parametrize("where,cmd", _readme_commands() or [("README.md", "")],
-                         ids=[w for w, _ in _readme_commands()] or ["none"])
-def test_readme_economics_commands(where: str, cmd: str, in_tmp, capsys) -> None:
-    assert cmd, f"no `$ minecore` command in the README section starting {README_SECTION!r}"
-    run_command(where, cmd, capsys)
-
-
 def test_slow_commands_are_listed() -> None:
     """Exactly the lines in SLOW_ALLOWED skip; a new slow mark must be added here, with a reason."""
     found = set()
@@ -151,7 +144,6 @@ def test_slow_commands_are_listed() -> None:
         for lang, body, line in blocks(path.read_text()):
             if lang == "console":
                 found |= {f"{path.name}:{n}" for n, cmd in commands(body, line) if SLOW in comment_of(cmd)}
-    found |= {w for w, cmd in _readme_commands() if SLOW in comment_of(cmd)}
     assert found == SLOW_ALLOWED
 
 
@@ -188,7 +180,13 @@ def test_glossary_names_exist_in_code() -> None:
     assert not missing, f"docs/glossary.md names not found in src/minecore: {missing}"
 
 
-def test_docs_are_linked_from_readme() -> None:
-    text, _ = readme_section()
-    assert "docs/economics.md" in text and "docs/glossary.md" in text
-    assert all(os.path.exists(ROOT / "docs" / n) for n in ("economics.md", "glossary.md"))
+def test_docs_are_linked_from_readme_and_every_link_resolves() -> None:
+    """Every manual in docs/ is linked from the README, and every relative link of the README and the manuals
+    points at a file that exists; the README stays short (the manuals live in docs/)."""
+    text = README.read_text()
+    assert len(text.splitlines()) <= 250, "the README grew past ~250 lines: move the detail to docs/"
+    for doc in (ROOT / "docs").glob("*.md"):
+        assert f"docs/{doc.name}" in text, f"docs/{doc.name} is not linked from the README"
+    for path in [README, *(ROOT / "docs").glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", path.read_text()):
+            assert (path.parent / target).exists(), f"{path.name}: broken link {target}"

@@ -62,3 +62,22 @@ def test_the_report_picks_the_joint_plan():
 
     text = render_text(rep, width=120)
     assert "Joint plan" in text and "per-lot winners" in text
+
+
+def test_what_flips_the_joint_plan_is_found_by_root_finding():
+    """The joint plan changes with the power price: at the threshold minus its tolerance the plan holds, plus it, the
+    reported new plan wins (checked with joint_plans itself, not the search)."""
+    from minecore.economics.flips import PLAN_SEPARATOR, what_flips_plan
+
+    sc = _scenario(0.65)
+    table = what_flips_plan(sc, ["power_price_usd_per_kwh"], tol=1e-4)
+    base = PLAN_SEPARATOR.join(joint_plans(sc).best.strategies)
+    assert table.base_winner == base
+    rows = [r for r in table.rows if r.threshold is not None]
+    assert rows, "the power price moves the plan somewhere in [0, 0.30] USD/kWh"
+    for r in rows:
+        inside, outside = r.bracket
+        apply = E.flips.flip_input("power_price_usd_per_kwh").apply
+        assert PLAN_SEPARATOR.join(joint_plans(apply(sc, inside)).best.strategies) == base
+        assert PLAN_SEPARATOR.join(joint_plans(apply(sc, outside)).best.strategies) == r.new_winner
+    assert table.sentence().startswith("Wait and redeploy; Sell on release wins unless power price")

@@ -124,8 +124,9 @@ def fmt_fraction_of_price(v: float) -> str:
 
 
 def strategy_words(label: str) -> str:
-    """Plain words for a strategy label: :func:`minecore.economics.inputs.strategy_title`."""
-    return strategy_title(label)
+    """Plain words for a strategy label (:func:`minecore.economics.inputs.strategy_title`), or for a joint plan's
+    label (the lots' labels joined by ``" | "``), e.g. ``Wait and redeploy; Sell on release``."""
+    return "; ".join(strategy_title(part) for part in label.split(" | "))
 
 
 # ---------------------------------------------------------------------------------------------- registry
@@ -524,21 +525,52 @@ def what_flips(sc: Scenario, inputs: Sequence[FlipInput | str] | None = None, *,
     tol : relative tolerance of a threshold (decimal, in (0, 0.1]); the input's ``atol`` floors it;
     steps : points per side of the outward walk (2 to 30).
     """
+    lot = sc.lot  # a single-lot scenario: raises with a hint otherwise
+
+    def decide(s: Scenario) -> tuple[str, dict[str, float], float, str | None]:
+        res = compare(s)
+        return (res.winner.label, {o.label: o.expected_npv_usd for o in res.outcomes}, res.margin_usd,
+                res.runner_up.label if res.runner_up else None)
+
+    return _search(sc, lot.name, _resolve_inputs(inputs), decide, tol, steps)
+
+
+#: inputs that move the whole site (not one lot): the ones a joint plan can be flipped by
+SITE_INPUTS = ("power_price_usd_per_kwh", "btc_price_usd", "difficulty_growth_per_month",
+               "buyer_power_price_usd_per_kwh", "liquidity_discount_per_1000_units")
+PLAN_SEPARATOR = " | "  #: joins the lots' strategy labels into a plan's label
+
+
+def what_flips_plan(sc: Scenario, inputs: Sequence[FlipInput | str] | None = None, *, tol: float = DEFAULT_TOL,
+                    steps: int = DEFAULT_STEPS) -> FlipTable:
+    """The same search for the site's joint plan (:func:`minecore.economics.plan.joint_plans`): the value of each
+    site-wide input (:data:`SITE_INPUTS` by default) at which the best plan changes. Plan labels join the lots'
+    strategy labels with :data:`PLAN_SEPARATOR`, in the scenario's lot order."""
+    from .plan import joint_plans
+
+    def decide(s: Scenario) -> tuple[str, dict[str, float], float, str | None]:
+        res = joint_plans(s)
+        labels = [PLAN_SEPARATOR.join(p.strategies) for p in res.plans]
+        npv = dict(zip(labels, (p.expected_npv_usd for p in res.plans)))
+        lead = res.plans[0].expected_npv_usd - res.plans[1].expected_npv_usd if len(res.plans) > 1 else 0.0
+        return labels[0], npv, lead, labels[1] if len(labels) > 1 else None
+
+    return _search(sc, "joint plan", _resolve_inputs(inputs if inputs is not None else SITE_INPUTS), decide, tol,
+                   steps)
+
+
+def _search(sc: Scenario, name: str, chosen: tuple[FlipInput, ...], decide_fn: Callable, tol: float,
+            steps: int) -> FlipTable:
     tol = finite("tol", tol, lo=0.0, lo_open=True, hi=0.1)
     steps = count("steps", steps, minimum=2, maximum=30)
-    chosen = _resolve_inputs(inputs)
-    lot = sc.lot  # a single-lot scenario: raises with a hint otherwise
     n_compares = 0
 
     def decide(s: Scenario):
         nonlocal n_compares
         n_compares += 1
-        return compare(s)
+        return decide_fn(s)
 
-    base_res = decide(sc)
-    winner = base_res.winner.label
-    npv0 = {o.label: o.expected_npv_usd for o in base_res.outcomes}
-    lead = base_res.margin_usd
+    winner, npv0, lead, runner_up = decide(sc)
     rows: list[FlipRow] = []
     skipped: list[tuple[str, str]] = []
     for inp in chosen:
@@ -551,7 +583,7 @@ def what_flips(sc: Scenario, inputs: Sequence[FlipInput | str] | None = None, *,
         range_text = f"{inp.format(lo)} to {inp.format(hi)}"
 
         def winner_at(v: float, inp: FlipInput = inp) -> str:
-            return decide(inp.apply(sc, v)).winner.label
+            return decide(inp.apply(sc, v))[0]
 
         for side, end in ((Side.BELOW, lo), (Side.ABOVE, hi)):
             before = n_compares
@@ -579,6 +611,4 @@ def what_flips(sc: Scenario, inputs: Sequence[FlipInput | str] | None = None, *,
             rows.append(FlipRow(inp.name, inp.label, inp.unit, side, b, lo, hi, threshold, bracket, tolerance, winner,
                                 new, lead, None if new is None else npv0[winner] - npv0.get(new, math.nan),
                                 n_compares - before, "" if threshold is None else inp.format(threshold), range_text))
-    return FlipTable(lot.name, winner, base_res.winner.expected_npv_usd,
-                     base_res.runner_up.label if base_res.runner_up else None, lead, tuple(rows), tuple(skipped), tol,
-                     steps, n_compares)
+    return FlipTable(name, winner, npv0[winner], runner_up, lead, tuple(rows), tuple(skipped), tol, steps, n_compares)

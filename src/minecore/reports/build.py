@@ -271,7 +271,8 @@ def _lot_report(sc: Scenario, i: int, esc: Any, catalog: Any,
         idx = list(range(0, len(cum), step))
         if idx[-1] != len(cum) - 1:
             idx.append(len(cum) - 1)
-        series.append(M.CashSeries(o.label, names[o.label][0], tuple(idx), tuple(float(cum[j]) for j in idx)))
+        series.append(M.CashSeries(o.label, names[o.label][0], tuple(idx), tuple(float(cum[j]) for j in idx),
+                                  salvage_usd=float(o.expected_salvage_usd)))
 
     exp_day = res.expected_release_day
     return (M.LotReport(
@@ -321,8 +322,14 @@ def _joint_plan(sc: Scenario) -> M.JointPlan | None:
                               lot_npv_usd=p.lot_npv_usd, displaced_margin_usd=p.displaced_margin_usd,
                               expected_npv_usd=p.expected_npv_usd)
 
+    from ..economics.flips import PLAN_SEPARATOR, what_flips_plan
+
+    names = {PLAN_SEPARATOR.join(p.strategies): "; ".join(strategy_name(k, f)[0] for k in p.strategies)
+             for p in res.plans}
+    flips = what_flips_plan(sc, tol=1e-3, steps=6)
     return M.JointPlan(site_cap_mw=sc.site.power_cap_mw, best=row(res.best), others=tuple(row(p) for p in res.plans[1:5]),
-                       per_lot_winners=row(res.per_lot_winners), differs_from_per_lot=res.differs_from_per_lot)
+                       per_lot_winners=row(res.per_lot_winners), differs_from_per_lot=res.differs_from_per_lot,
+                       what_flips=flips.sentence(names))
 
 
 def _monte_carlo(sc: Scenario, esc: Any, names: dict[str, tuple[str, str]], progress: ProgressFactory,

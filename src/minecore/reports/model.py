@@ -24,8 +24,8 @@ from ..economics.spec import PRICE_BASES  # where a unit price comes from (price
 #: ``break_even_power_price_usd_per_kwh`` (options, break_even, dispatch rows), ``payback_days`` -> ``payback_day``
 #: (options, strategies), hold cost ``lost_margin_usd`` -> ``lost_margin_at_analysis_date_usd`` (the old key held
 #: that quantity under the name of a different one); the site inputs list ``availability`` and
-#: ``hashrate_efficiency`` instead of ``uptime``.
-SCHEMA_VERSION = "2.0"
+#: ``hashrate_efficiency`` instead of ``uptime``. 2.1 added ``salvage_usd`` to each cash series.
+SCHEMA_VERSION = "2.1"
 
 
 
@@ -247,12 +247,15 @@ class MonteCarloSummary:
 
 @dataclass(frozen=True)
 class CashSeries:
-    """Cumulative net cash of one strategy [USD] on the given days [days from the analysis date]."""
+    """Cumulative net cash of one strategy [USD] on the given days [days from the analysis date] (expected, pre-tax,
+    undiscounted, without the sale at the horizon); salvage_usd [USD]: the expected sale proceeds at the horizon
+    (undiscounted), the final step of the cumulative cash chart."""
 
     strategy_key: str
     strategy_name: str
     days: tuple[int, ...]
     cumulative_cash_usd: tuple[float, ...]
+    salvage_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -365,6 +368,7 @@ class JointPlan:
     others: tuple[JointPlanRow, ...]  #: the next best plans (up to four)
     per_lot_winners: JointPlanRow
     differs_from_per_lot: bool
+    what_flips: str = ""  #: the nearest site-wide inputs that change the best plan (economics.flips.what_flips_plan)
 
 
 @dataclass(frozen=True)

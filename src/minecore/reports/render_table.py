@@ -173,6 +173,8 @@ def _plan(report: _m.Report, out: list[Any]) -> None:
                          "of margin under the cap")
         else:
             lines.append("  The joint plan is the per-lot winners: the cap does not change any lot's choice")
+        if jp.what_flips:
+            lines.append(f"  [yellow]What flips the plan:[/yellow] {_x(jp.what_flips)}")
     elif len(report.plan) > 1:
         lines.append(f"Plan total, the sum of the lots' winners: [bold]{fmt.usd(report.plan_expected_npv_usd)}[/bold] "
                      "expected NPV (no site power cap: the lots do not compete for power)")

@@ -49,9 +49,9 @@ difficulty growth 6.7 % per month.
 The relation the model implies (:func:`implied_relation`, 400 paths of 102 months at the history's volatility and
 growth, seed 2025): sd of monthly ``dlnD`` 0.099 (95 % band of one history 0.082 .. 0.112), next-month correlation
 0.15 (band -0.08 .. 0.30; lags 0 .. 3: 0.33, 0.15, 0.13, 0.13); with ``kappa = 0`` the next-month correlation is
-0.02 (band -0.18 .. 0.20). At the current ``MonteCarloParams`` defaults (shock sd 0.01 per month, rho 0.5, BTC
-volatility 0.5) the sd of monthly ``dlnD`` is 0.015 (``kappa = 0``) to 0.029, a sixth to a third of the
-history's. The spread of log difficulty is reproduced; the next-month correlation is half the history's, which
+0.02 (band -0.18 .. 0.20). The ``MonteCarloParams`` defaults are these fitted values (shock sd 0.09 per month,
+rho 0.27, kappa 0.025 per epoch); at the default BTC volatility of 0.5 the sd of monthly ``dlnD`` is about 0.094
+and the next-month correlation about 0.10. The spread of log difficulty is reproduced; the next-month correlation is half the history's, which
 lies at the top of the sampling band of a single 8.5-year history: the model responds within one epoch (``rho``)
 and then slowly (``kappa``), while the history shows a further 1 .. 2 month response (ASIC deliveries) and none at
 3 months. ``tests/test_economics_mc_difficulty.py`` pins the fit and checks both statistics against the history

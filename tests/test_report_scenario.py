@@ -14,7 +14,7 @@ from minecore.economics import MonteCarloParams, OperatingCosts, Scenario
 from minecore.reports.scenario import default_scenario, load_scenario, parse_scenario, with_monte_carlo
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.toml") if not p.name.startswith("sweep-"))  # scenarios
 
 MINIMAL = """
 [[seized]]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError, SnapshotError
-from ..validate import as_date, non_negative, positive
+from ..validate import as_date, count, non_negative, positive
 
 HALVING_INTERVAL_BLOCKS = 210_000  #: blocks between subsidy halvings
 INITIAL_SUBSIDY_SAT = 50 * 100_000_000  #: block subsidy at height 0 [sat]
@@ -109,10 +109,8 @@ class NetworkSnapshot:
         object.__setattr__(self, "btc_price_usd", positive("btc_price_usd", self.btc_price_usd, err=SnapshotError))
         object.__setattr__(self, "fees_btc_per_block",
                            non_negative("fees_btc_per_block", self.fees_btc_per_block, err=SnapshotError))
-        h = self.block_height
-        if isinstance(h, bool) or not isinstance(h, (int, float)) or h != int(h) or h < 0:
-            raise SnapshotError(f"block_height must be a non-negative integer, got {h!r}")
-        object.__setattr__(self, "block_height", int(h))
+        object.__setattr__(self, "block_height",
+                           count("block_height", self.block_height, minimum=0, maximum=100_000_000, err=SnapshotError))
         object.__setattr__(self, "block_time_s", positive("block_time_s", self.block_time_s, err=SnapshotError))
         if self.hashrate_ehs is None:
             object.__setattr__(self, "hashrate_ehs", self.difficulty * TWO_POW_32 / self.block_time_s / 1e18)

@@ -16,14 +16,16 @@ from hypothesis import strategies as st
 from minecore.errors import CatalogError, InvalidInputError, MinecoreError, UnknownModelError
 from minecore.hardware import Catalog, Cooling, MinerModel, default_catalog, get_model, load_catalog, slugify
 from minecore.hardware.catalog import EFFICIENCY_TOLERANCE
-from minecore.hardware.models import FIGURE_FIELDS
+from minecore.hardware.models import FIGURE_FIELDS, is_dated_source, is_unnamed_source
 
-# (name in the research file, hashrate_ths, power_w) -- None where the research has no figure.
+# (name in the research file, hashrate_ths, power_w) -- None where the research has no figure.  Corrected by issue 13:
+# S21 Pro 3,510 W (Bitmain's 15 J/TH), SEALMINER A2 226 TH/s x 16.5 J/TH = 3,729 W and A2 Hyd 446 x 16.5 = 7,359 W
+# (Bitdeer's October 2024 announcement); the SEALMINER A3 is listed without figures (none in the sources).
 RESEARCH_NAMEPLATES = [
     ("Antminer S9", 13.5, 1323), ("Antminer S17 Pro", 50, 1975), ("Antminer S19", 95, 3250),
     ("Antminer S19 Pro", 110, 3250), ("Antminer S19j Pro", 104, 3068), ("Antminer S19k Pro", 120, 2760),
     ("Antminer S19 XP", 140, 3010), ("Antminer S19 XP Hyd", 255, 5304), ("Antminer S21", 200, 3500),
-    ("Antminer S21 Hyd", 335, 5360), ("Antminer T21", 190, 3610), ("Antminer S21 Pro", 234, 3531),
+    ("Antminer S21 Hyd", 335, 5360), ("Antminer T21", 190, 3610), ("Antminer S21 Pro", 234, 3510),
     ("Antminer S21+", 216, 3564), ("Antminer S21+ Hyd", 319, 4785), ("Antminer S21 XP", 270, 3645),
     ("Antminer S21 XP Hyd", 473, 5676), ("Antminer S21 XP+ Hyd", 500, 5500),
     ("Antminer S21e XP Hyd 3U", 860, 11180), ("Antminer S23 Hyd", 580, 5510),
@@ -33,7 +35,8 @@ RESEARCH_NAMEPLATES = [
     ("Whatsminer M66S", 298, 5513), ("Avalon A1246", 90, 3420), ("Avalon A1346", 110, 3300),
     ("Avalon A1366", 130, 3250), ("Avalon A1466", 150, 3230), ("Avalon A1566", 185, 3420),
     ("Avalon A16", 282, 3900), ("Avalon A16 XP", 300, 3850),
-    ("SEALMINER A1", 190, 3420), ("SEALMINER A2", 226, 4050), ("SEALMINER A2 Hyd", 446, 6272),
+    ("SEALMINER A1", 190, 3420), ("SEALMINER A2", 226, 3729), ("SEALMINER A2 Hyd", 446, 7359),
+    ("SEALMINER A3", None, None),
     ("Teraflux AT1500", None, None), ("Teraflux AT2880", None, None), ("Teraflux AH3880", 288, 3456),
     ("Intel Blockscale", 148, 3850), ("Proto Rig", None, None),
 ]
@@ -44,7 +47,7 @@ ALL = list(CATALOG)
 
 def test_catalog_size_and_makers():
     assert len(CATALOG) >= 40
-    assert len(CATALOG) == 44
+    assert len(CATALOG) == 45
     assert set(CATALOG.makers()) == {"Bitmain", "MicroBT", "Canaan", "Bitdeer", "Auradine", "Intel", "Block"}
     assert len(CATALOG.models(maker="Bitmain")) == 19
     assert len(CATALOG.models(maker="microbt")) == 10
@@ -89,11 +92,19 @@ def test_schema_and_sources(model: MinerModel):
     if model.has_nameplate:
         implied = model.power_w / model.hashrate_ths
         assert abs(model.efficiency_j_per_th - implied) <= EFFICIENCY_TOLERANCE * implied
-    # figures resting only on an unidentified listing are flagged
-    for f in ("hashrate_ths", "power_w"):
+    # every figure resting only on an unidentified listing is flagged unverified, and every other figure resting only
+    # on undated sources is flagged undated (the flags are data in models.toml, checked here against the citations)
+    for f in FIGURE_FIELDS:
         srcs = model.sources_for(f)
-        if srcs and all("unverified" in s for s in srcs):
+        if getattr(model, f) is None or not srcs:
+            continue
+        if all(is_unnamed_source(s) for s in srcs):
             assert f in model.unverified, f"{model.key}.{f} rests on a secondary listing but is not flagged"
+        elif not any(is_dated_source(s) for s in srcs):
+            assert f in model.undated, f"{model.key}.{f} rests only on undated sources but is not flagged undated"
+        else:
+            assert f not in model.undated, f"{model.key}.{f} has a dated source but is flagged undated"
+    assert set(model.undated) <= set(FIGURE_FIELDS)
 
 
 def test_secondary_only_figures_flagged():
@@ -110,14 +121,79 @@ def test_derived_power_marked():
 
 
 def test_countries_and_exposure():
+    old_china = {"antminer-s9", "antminer-s17-pro"}  # units of 2016-2020 were China-origin (DOMAIN.md)
     for m in CATALOG.models(maker="Bitmain") + CATALOG.models(maker="MicroBT"):
-        assert m.assembly_country in {"Malaysia", "Thailand", "Indonesia"}
-        assert m.assembly_note and "Malaysia" in m.assembly_note
+        if m.key in old_china:
+            assert m.assembly_country == "China" and "assembly_country" in m.unverified
+        else:
+            assert m.assembly_country in {"Malaysia", "Thailand", "Indonesia"}
+            assert m.assembly_note and "Malaysia" in m.assembly_note
         assert m.maker_country == "China" and m.customs_hold_exposed and m.restricted
     for m in CATALOG.models(restricted=False):
         assert m.maker_country != "China" and not m.customs_hold_exposed
     assert {m.maker for m in CATALOG.models(restricted=False)} == {"Bitdeer", "Auradine", "Intel", "Block"}
     assert CATALOG.get("SEALMINER A2").assembly_country is None  # no source names it
+    for m in CATALOG.models(maker="Bitmain"):
+        assert "starts 2026" not in (m.assembly_note or "")  # Bitmain started US production in December 2024
+
+
+def test_origin_depends_on_production_date_and_plant():
+    """Country of assembly by production date (models.toml [[models.assembly_history]])."""
+    s21 = CATALOG.get("S21")
+    assert {p.country for p in s21.assembly_countries_on("2025-03")} == {"Thailand", "United States"}
+    assert {p.country for p in s21.assembly_countries_on("2024-06")} == {"Thailand"}  # before Dec 2024
+    us = [p for p in s21.assembly_history if p.country == "United States"][0]
+    assert us.start == "2024-12" and any("Reuters" in src and "2025-06-18" in src for src in us.sources)
+    assert [p.country for p in CATALOG.get("S9").assembly_countries_on("2017-05")] == ["China"]
+    assert CATALOG.get("S9").assembly_countries_on("2025-04") == []  # the sources say nothing for that date
+    for m in CATALOG.models(maker="Canaan"):
+        assert "No source found for Canaan assembly outside China" not in (m.assembly_note or "")
+        assert {p.country for p in m.assembly_countries_on("2023-06")} == {"China"}
+        assert {p.country for p in m.assembly_countries_on("2025-08")} == {"Malaysia", "United States"}
+        assert m.assembly_country == ("Malaysia" if m.release.startswith("2025") else "China")
+        assert "assembly_country" in m.unverified
+    malaysia = [p for p in CATALOG.get("A16").assembly_history if p.country == "Malaysia"][0]
+    assert any("10% US tariff" in s and "2025-06-23" in s for s in malaysia.sources)
+
+
+def test_issue_13_catalog_corrections():
+    a2 = CATALOG.get("SEALMINER A2")  # Bitdeer, October 2024: 226 TH/s at 16.5 J/TH
+    assert a2.hashrate_ths == 226 and a2.efficiency_j_per_th == 16.5
+    assert a2.power_w == pytest.approx(3729, abs=1) and "power_w" in a2.derived
+    assert a2.release == "2024-Q4" and not {"hashrate_ths", "power_w", "efficiency_j_per_th"} & set(a2.unverified)
+    assert all("2024-11" in s for s in a2.sources_for("efficiency_j_per_th"))
+    assert any("30,000 units" in s for s in a2.sources_for("release"))
+    assert "4,050 W" in a2.notes  # the unnamed listing's figure is kept, not used
+    hyd = CATALOG.get("SEALMINER A2 Hyd")
+    assert "CONFLICT" in hyd.notes and "14.1" in hyd.notes and "16.5" in hyd.notes
+    assert {"power_w", "efficiency_j_per_th"} <= set(hyd.unverified)
+    a1 = CATALOG.get("SEALMINER A1")
+    assert "INCONSISTENT" in a1.notes and "18.1" in a1.notes and a1.efficiency_j_per_th == 18.0
+    assert {"efficiency_j_per_th", "release"} <= set(a1.unverified)
+    a3 = CATALOG.get("SEALMINER A3")
+    assert a3.maker == "Bitdeer" and a3.hashrate_ths is None and a3.power_w is None
+    hydro = CATALOG.get("S19 XP Hyd")
+    assert (hydro.hashrate_ths, hydro.power_w, hydro.release) == (255, 5304, "2022-10")
+    pro = CATALOG.get("S21 Pro")
+    assert pro.power_w == 3510 and pro.efficiency_j_per_th == 15.0 and "3,531 W" in pro.notes
+    xp = CATALOG.get("S21 XP")
+    assert "chip" in xp.unverified and not any("ESP-Miner" in s for s in xp.sources_for("chip"))
+    for name in ("S21+", "S21+ Hyd"):
+        plus = CATALOG.get(name)
+        assert plus.chip == "BM1368" and "chip" in plus.unverified and "circular" in plus.notes
+    for name in ("S21 XP Hyd", "M50S", "M53S", "M63S", "M66S", "A1566", "SEALMINER A1", "SEALMINER A2 Hyd"):
+        assert "release" in CATALOG.get(name).unverified, name
+
+
+def test_flagged_counts():
+    """Every figure resting only on unnamed listings is unverified; the undated-only ones are counted per model."""
+    undated = sum(len(m.undated) for m in CATALOG)
+    assert 100 <= undated <= 260
+    assert CATALOG.get("S21").undated and "chips_per_board" in CATALOG.get("S21").undated  # pyasic commit: undated
+    assert is_dated_source("hackernoon.com (BTCWire review, 2024-03-11)")
+    assert is_dated_source("https://x.org/2025/03/13/a-story") and is_dated_source("an article (2024)")
+    assert not is_dated_source("github:UpstreamData/pyasic pyasic/miners @e2b9d357")
+    assert is_unnamed_source("secondary listing (repository not identified; unverified)")
 
 
 def test_chips_total():
@@ -237,7 +313,7 @@ assembly_country = "Malaysia"
 """,
     )
     cat = load_catalog(p)
-    assert len(cat) == 45
+    assert len(cat) == 46
     pro = cat.get("S21 Pro")
     assert (pro.price_usd, pro.price_date, pro.price_source) == (3900.0, "2025-06-01", "Vendor quote, 2025-06-01")
     assert pro.hashrate_ths == 234.0 and pro.origin == str(p)

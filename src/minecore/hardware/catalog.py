@@ -34,7 +34,7 @@ from typing import Any
 
 from minecore import validate as V
 from minecore.errors import CatalogError, InvalidInputError, UnknownModelError
-from minecore.hardware.models import FIGURE_FIELDS, Cooling, MinerModel
+from minecore.hardware.models import FIGURE_FIELDS, AssemblyPeriod, Cooling, MinerModel
 
 __all__ = [
     "Catalog",
@@ -61,11 +61,13 @@ _POS_FLOAT_FIELDS = {"hashrate_ths", "power_w", "efficiency_j_per_th"}
 _NONNEG_FLOAT_FIELDS = {"price_usd"}
 _POS_INT_FIELDS = {"chips_per_board", "boards", "chips_in_system"}
 _BOOL_FIELDS = {"customs_hold_exposed"}
-_LIST_FIELDS = {"sources", "unverified", "derived", "aliases"}
+_LIST_FIELDS = {"sources", "unverified", "derived", "aliases", "undated"}
 _TABLE_FIELDS = {"field_sources"}
+_PERIOD_FIELDS = {"assembly_history"}
+_PERIOD_KEYS = {"country", "start", "end", "plant", "note", "sources"}
 ALLOWED_FIELDS = (
     _STR_FIELDS | _POS_FLOAT_FIELDS | _NONNEG_FLOAT_FIELDS | _POS_INT_FIELDS | _BOOL_FIELDS
-    | _LIST_FIELDS | _TABLE_FIELDS
+    | _LIST_FIELDS | _TABLE_FIELDS | _PERIOD_FIELDS
 )
 _UNITS = {
     "power": ("power_w", "[W]"),
@@ -292,6 +294,31 @@ def _check_value(ctx: _Ctx, label: str, field: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise bad(f"must be a list of strings, got {value!r}")
         return [v.strip() for v in value]
+    if field in _PERIOD_FIELDS:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise bad("must be written as [[models.assembly_history]] tables")
+        out_periods = []
+        for i, period in enumerate(value):
+            where = f"{field}[{i + 1}]"
+            for k in period:
+                if k not in _PERIOD_KEYS:
+                    raise ctx.fail(label, f"{where}.{k}", f"unknown key (known: {', '.join(sorted(_PERIOD_KEYS))})")
+            if "country" not in period:
+                raise ctx.fail(label, f"{where}.country", "missing")
+            clean = {"country": V.text(f"{ctx.where(label, where + '.country')}:", period["country"], err=CatalogError)}
+            for k in ("start", "end"):
+                if k in period:
+                    v = V.text(f"{ctx.where(label, where + '.' + k)}:", period[k], err=CatalogError)
+                    if not _RELEASE_RE.match(v):
+                        raise ctx.fail(label, f"{where}.{k}", f"must look like YYYY, YYYY-MM or YYYY-Qn, got {v!r}")
+                    clean[k] = v
+            for k in ("plant", "note"):
+                if k in period:
+                    clean[k] = V.text(f"{ctx.where(label, where + '.' + k)}:", period[k], max_len=_LONG_TEXT_MAX,
+                                      err=CatalogError)
+            clean["sources"] = _check_value(ctx, label, "sources", period.get("sources", []))
+            out_periods.append(clean)
+        return out_periods
     if field in _TABLE_FIELDS:
         if not isinstance(value, dict):
             raise bad(f"must be a table of field = [sources], got {value!r}")
@@ -336,7 +363,7 @@ def _parse_entries(doc: dict[str, Any], ctx: _Ctx) -> tuple[list[tuple[str, dict
                     hint = f"unknown field: {hint}"
                 raise ctx.fail(label, field, hint)
             clean[field] = _check_value(ctx, label, field, value)
-        for listed in ("unverified", "derived"):
+        for listed in ("unverified", "derived", "undated"):
             for f in clean.get(listed, []):
                 if f not in FIGURE_FIELDS:
                     raise ctx.fail(label, listed, f"{f!r} is not a figure field")
@@ -425,6 +452,11 @@ def _build(ctx: _Ctx, label: str, data: dict[str, Any], table: Mapping[str, str]
             assembly_note=data.get("assembly_note"),
             notes=data.get("notes"),
             origin=origin,
+            undated=tuple(dict.fromkeys(data.get("undated", []))),
+            assembly_history=tuple(
+                AssemblyPeriod(country=p["country"], start=p.get("start"), end=p.get("end"), plant=p.get("plant"),
+                               note=p.get("note"), sources=_resolve(list(p.get("sources", [])), table))
+                for p in data.get("assembly_history", [])),
         )
     except TypeError as exc:  # pragma: no cover - the checks above catch bad types first
         raise ctx.fail(label, None, str(exc)) from None
@@ -443,6 +475,9 @@ def _model_as_data(model: MinerModel) -> dict[str, Any]:
                 v = list(v)
             if f == "field_sources":
                 v = {k: list(s) for k, s in v.items()}
+            if f == "assembly_history":
+                v = [{k: (list(x) if isinstance(x, tuple) else x) for k, x in p.to_dict().items() if x is not None}
+                     for p in v]
             data[f] = v
     data["sources"] = list(model.sources)
     return data
@@ -493,6 +528,7 @@ def _apply_file(models: dict[str, MinerModel], path: str, origin_label: str | No
         merged["derived"] = [d for d in merged.get("derived", []) if d not in given and d in merged]
         overridden = [f for f in entry if f in FIGURE_FIELDS or f in ("price_date", "price_source")] + dropped
         merged["unverified"] = [u for u in merged.get("unverified", []) if u not in overridden]
+        merged["undated"] = [u for u in merged.get("undated", []) if u not in overridden]
         merged.update(entry)
         if "unverified" in entry:
             merged["unverified"] = list(dict.fromkeys([*merged["unverified"], *entry["unverified"]]))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from minecore import validate as V
 from ..errors import UnknownChipError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
-__all__ = ["ChipSpec", "CHIPS", "get_chip", "UnknownChipError", "ESP_MINER", "ACS_PRESETS"]
+__all__ = ["ChipSpec", "CHIPS", "get_chip", "UnknownChipError", "ESP_MINER", "ACS_PRESETS", "VIRTUAL_DIE"]
 
 ESP_MINER = (
     "github:bitaxeorg/ESP-Miner @5c27713116c777fba3458459f248ddee595c4734 main/device_config.h "
@@ -54,6 +54,12 @@ class ChipSpec:
         presets, when a source gives more than one; empty otherwise.
     used_in : tuple[str, ...] — commercial machines built on this die, per the sources.
     sources : tuple[str, ...] — where every figure above comes from.
+    version_rolling : str — ``"chip"``: the chip rolls the 16 BIP320 version bits itself (register 0xA4);
+        ``"host_midstates"``: the host computes ``host_midstates`` midstates per job and the chip only
+        tells which one a nonce belongs to (BM1397: ``mining.c`` builds 4 midstates with
+        ``increment_bitmask``; ESP-Miner @5c27713, research/asic_chips.md §6).
+    host_midstates : int — midstates the host sends per job (0 when the chip rolls versions itself).
+    virtual : bool — True for the stand-in die of a nameplate-level twin (not a real chip).
     """
 
     name: str
@@ -68,6 +74,9 @@ class ChipSpec:
     vf_points: tuple[tuple[float, float], ...] = ()
     used_in: tuple[str, ...] = ()
     maker: str = "Bitmain"
+    version_rolling: str = "chip"
+    host_midstates: int = 0
+    virtual: bool = False
 
     @property
     def clock_range_mhz(self) -> tuple[float, float]:
@@ -97,6 +106,8 @@ CHIPS: dict[str, ChipSpec] = {
         vf_points=((450.0, 1.100), (550.0, 1.200), (750.0, 1.400)),
         used_in=("Antminer S17 Pro", "Antminer S17 / T17 generation"),
         sources=(ESP_MINER, ACS_PRESETS, "https://d-central.tech/facts/"),
+        version_rolling="host_midstates",
+        host_midstates=4,
     ),
     "BM1366": ChipSpec(
         name="BM1366",
@@ -148,6 +159,24 @@ CHIPS: dict[str, ChipSpec] = {
         sources=(ESP_MINER,),
     ),
 }
+
+
+#: Stand-in die of a nameplate-level twin (a model whose chip, or chip counts, no source gives): 128 big cores x 16
+#: small cores, like the BM1370.  Its clock is calibrated so the machine hashes at its nameplate; it is *not* a real
+#: chip, and every output of such a twin says so.  Not in :data:`CHIPS`.
+VIRTUAL_DIE = ChipSpec(
+    name="virtual die (nameplate twin)",
+    small_cores=2048,
+    big_cores=128,
+    default_clock_mhz=500.0,
+    default_voltage_v=1.0,
+    ticket_difficulty=256,
+    clock_options_mhz=(100.0, 1000.0),
+    voltage_range_v=(0.0, 10.0),
+    sources=("no chip data: a stand-in die so that the emulator and the economics can use the model's nameplate",),
+    maker="none",
+    virtual=True,
+)
 
 
 def _compact(text: str) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Cooling", "MinerModel", "FIGURE_FIELDS"]
+__all__ = ["AssemblyPeriod", "Cooling", "MinerModel", "FIGURE_FIELDS", "is_dated_source", "is_unnamed_source"]
 
 
 class Cooling(str, enum.Enum):
@@ -33,6 +35,63 @@ FIGURE_FIELDS: tuple[str, ...] = (
     "customs_hold_exposed",
     "price_usd",
 )
+
+
+_DATED_RE = re.compile(r"(?<!\d)(19|20)\d{2}[-/](0[1-9]|1[0-2])(?!\d)|\((19|20)\d{2}\)")
+
+
+def is_dated_source(citation: str) -> bool:
+    """True when a citation carries the date of what it cites: ``YYYY-MM`` (or ``YYYY/MM`` in a URL) or ``(YYYY)``.
+
+    >>> is_dated_source("hackernoon.com (BTCWire review, 2024-03-11)"), is_dated_source("github:x/y file.ts")
+    (True, False)
+    """
+    return bool(_DATED_RE.search(citation))
+
+
+def is_unnamed_source(citation: str) -> bool:
+    """True for a citation that names no identifiable source (a secondary listing whose repository is unknown)."""
+    return "repository not identified" in citation or citation.strip().lower().startswith("secondary listing")
+
+
+def _month(text: str | None, last: bool = False) -> tuple[int, int] | None:
+    """(year, month) of ``"YYYY"``, ``"YYYY-MM"`` or ``"YYYY-Qn"``: the first month, or the last with ``last``."""
+    if not text:
+        return None
+    parts = text.split("-")
+    year = int(parts[0])
+    if len(parts) == 1:
+        return (year, 12 if last else 1)
+    if parts[1].startswith("Q"):
+        q = int(parts[1][1])
+        return (year, 3 * q if last else 3 * q - 2)
+    return (year, int(parts[1]))
+
+
+@dataclass(frozen=True)
+class AssemblyPeriod:
+    """Where units of a model were assembled over a span of production dates (the tariff origin depends on it).
+
+    country : country of assembly; start / end : ``"YYYY"``, ``"YYYY-MM"`` or ``"YYYY-Qn"`` production dates
+    (None: open); plant : the plant or site when a source names it; note : why, and how sure; sources : citations.
+    """
+
+    country: str
+    start: str | None = None
+    end: str | None = None
+    plant: str | None = None
+    note: str | None = None
+    sources: tuple[str, ...] = ()
+
+    def covers(self, produced: _dt.date) -> bool:
+        """True when a unit produced on ``produced`` falls in this period (month resolution, ends inclusive)."""
+        ym = (produced.year, produced.month)
+        lo, hi = _month(self.start), _month(self.end, last=True)
+        return (lo is None or ym >= lo) and (hi is None or ym <= hi)
+
+    def to_dict(self) -> dict:
+        return {"country": self.country, "start": self.start, "end": self.end, "plant": self.plant,
+                "note": self.note, "sources": list(self.sources)}
 
 
 @dataclass(frozen=True)
@@ -67,6 +126,9 @@ class MinerModel:
     assembly_note : str | None — why ``assembly_country`` was chosen, and alternatives.
     notes : str | None — free text (conflicting figures, bins, caveats).
     origin : str — ``"built-in"`` or the user catalog file that defined/overrode it.
+    undated : tuple[str, ...] — figure fields whose every source is undated (flagged like ``unverified``).
+    assembly_history : tuple[AssemblyPeriod, ...] — country of assembly by production date and plant;
+        ``assembly_country`` is the default (current production) the economics uses unless told otherwise.
     """
 
     key: str
@@ -95,6 +157,8 @@ class MinerModel:
     assembly_note: str | None = None
     notes: str | None = None
     origin: str = "built-in"
+    undated: tuple[str, ...] = ()
+    assembly_history: tuple[AssemblyPeriod, ...] = ()
 
     @property
     def chips_total(self) -> int | None:
@@ -112,6 +176,20 @@ class MinerModel:
     def has_nameplate(self) -> bool:
         """True when hashrate and power are both known."""
         return self.hashrate_ths is not None and self.power_w is not None
+
+    def assembly_countries_on(self, produced: _dt.date | str) -> list[AssemblyPeriod]:
+        """The assembly periods that cover a unit produced on ``produced`` (a date or ``"YYYY-MM"``): one entry
+        when the origin is known for that date, several when plants overlapped (check the unit's import papers),
+        none when the sources say nothing for that date."""
+        if isinstance(produced, str):
+            y, m = _month(produced) or (0, 1)
+            produced = _dt.date(y, m, 1)
+        return [p for p in self.assembly_history if p.covers(produced)]
+
+    @property
+    def flagged(self) -> tuple[str, ...]:
+        """Figure fields flagged as unverified or resting only on undated sources."""
+        return tuple(dict.fromkeys([*self.unverified, *self.undated]))
 
     @property
     def verified(self) -> bool:
@@ -153,5 +231,7 @@ class MinerModel:
             "aliases": list(self.aliases),
             "notes": self.notes,
             "origin": self.origin,
+            "undated": list(self.undated),
+            "assembly_history": [p.to_dict() for p in self.assembly_history],
         }
         return out

@@ -3,8 +3,8 @@
 Groups (one table each, compare across backends):
   * ``sha256d-32B`` / ``sha256d-80B``: one hash of a short buffer, every backend vs a hashlib call;
   * ``scan-1-thread`` / ``scan-2-threads``: a scan of a window around block 881423's real nonce with that block's
-    target, every available backend (numba included once registered) and every usable native path forced, vs a
-    plain hashlib loop measured in the same run.
+    target, every available backend (with the kernel it chose on this CPU), every usable native path and numba
+    kernel forced, vs a plain hashlib loop measured in the same run.
 Each result stores ``extra_info["correct"]`` (checked against hashlib / the real nonce) and, for scans,
 ``hashes_per_second`` and ``ratio_to_hashlib``.
 """
@@ -36,15 +36,24 @@ _BASELINE: dict[str, float] = {}
 
 
 def _cases() -> list[tuple[str, str | None]]:
+    """Each backend as it chose its kernel, then every native path and numba kernel forced one at a time."""
     available = backends.available()
     cases = [(name, None) for name in available]
     if "native" in available:
         cases += [("native", impl) for impl in impls_usable()]
+    if "numba" in available:
+        from minecore.backends.numba_backend import _features_without_numba, _jit_disabled_env, usable_kernels
+
+        cases += [("numba", k) for k in usable_kernels(_features_without_numba(), _jit_disabled_env())]
     return cases
 
 
 def _backend(case):
     name, impl = case
+    if impl and name == "numba":
+        from minecore.backends.numba_backend import NumbaBackend
+
+        return NumbaBackend(kernel=impl)
     return NativeBackend(impl=impl) if impl else backends.get(name)
 
 

@@ -1,11 +1,17 @@
-"""Numba backend benches: each numba scan kernel against native's default path, 1 and 2 threads, and the warm start.
+"""Numba backend benches: each numba scan kernel against native's chosen path, 1 and 2 threads, the warm start,
+and the cost of choosing kernels by measurement.
 
 Groups:
   * ``numba-vs-native-1-thread`` / ``numba-vs-native-2-threads``: a scan of a window around block 881423's real
-    nonce with that block's target; native (its default path) runs first in each group and is the baseline, then
-    numba with each kernel it can use here (``shani`` where the CPU has SHA, ``lanes`` always). Each result stores
-    ``hashes_per_second``, ``ratio_to_native`` (same group) and, for 2 threads, ``ratio_to_1_thread`` (the same
-    engine's 1-thread rate from this run), plus ``correct``.
+    nonce with that block's target; native (the path it chose on this CPU) runs first in each group and is the
+    baseline, then numba's chosen kernel (``numba[auto]``) and each kernel it can use here (``shani`` where the CPU
+    has SHA, ``lanes`` always). Each result stores ``hashes_per_second``, ``ratio_to_native`` (same group) and, for
+    2 threads, ``ratio_to_1_thread`` (the same engine's 1-thread rate from this run), plus ``correct``. The speed
+    targets live here (never in tests): ``numba[auto]`` on 1 thread >= :data:`TARGET_TO_NATIVE` x native, and on 2
+    threads >= :data:`TARGET_2_THREADS` x its 1-thread rate; ``extra_info["meets_target"]`` says whether this run
+    met them (set ``MINECORE_BENCH_ENFORCE=1`` to fail a benchmark run that misses one).
+  * ``kernel-choice``: measuring every kernel of native and numba once (what a first use on a new CPU costs, JIT
+    compilation excluded), into a temporary cache; ``extra_info`` holds the rates and the choices.
   * ``numba-warm-start``: a fresh Python process (warm numba cache) that imports minecore, makes the numba backend
     and runs its first scan; ``extra_info`` splits the time into import numba / make backend / first scan.
 
@@ -36,6 +42,11 @@ NONCE = BLOCK["nonce"]
 TARGET = int(BLOCK["target_hex"], 16)
 #: Nonces per thread per round (about 0.1 s at 20 MH/s).
 PER_THREAD = 1 << 21
+#: numba's chosen kernel on 1 thread against native's chosen path
+TARGET_TO_NATIVE = 0.95
+#: numba's chosen kernel on 2 threads against its own 1-thread rate
+TARGET_2_THREADS = 1.9
+ENFORCE = os.environ.get("MINECORE_BENCH_ENFORCE", "").strip() not in ("", "0")
 
 _RATES: dict[tuple[str, int], float] = {}
 
@@ -44,6 +55,7 @@ def _cases() -> list[str]:
     available = backends.available()
     cases = ["native"] if "native" in available else []
     if "numba" in available:
+        cases += ["numba[auto]"]
         cases += [f"numba[{k}]" for k in KERNELS if k != "shani" or "sha" in _features_without_numba()]
     return cases
 
@@ -51,6 +63,8 @@ def _cases() -> list[str]:
 def _make(case: str):
     if case == "native":
         return backends.get("native")
+    if case == "numba[auto]":
+        return backends.get("numba")
     return NumbaBackend(kernel=case[len("numba[") : -1])
 
 
@@ -79,7 +93,18 @@ def test_numba_scan(benchmark, case, threads):
             benchmark.extra_info["ratio_to_native"] = rate / _RATES[("native", threads)]
         if threads > 1 and (case, 1) in _RATES:
             benchmark.extra_info["ratio_to_1_thread"] = rate / _RATES[(case, 1)]
+        if case == "numba[auto]":
+            if threads == 1 and "ratio_to_native" in benchmark.extra_info:
+                benchmark.extra_info["target"] = f"ratio_to_native >= {TARGET_TO_NATIVE}"
+                benchmark.extra_info["meets_target"] = benchmark.extra_info["ratio_to_native"] >= TARGET_TO_NATIVE
+            elif threads == 2 and "ratio_to_1_thread" in benchmark.extra_info:
+                benchmark.extra_info["target"] = f"ratio_to_1_thread >= {TARGET_2_THREADS}"
+                benchmark.extra_info["meets_target"] = benchmark.extra_info["ratio_to_1_thread"] >= TARGET_2_THREADS
+    if "calibration" in backend.info():
+        benchmark.extra_info["kernel_choice"] = backend.info()["calibration"]["source"]
     assert benchmark.extra_info["correct"]
+    if ENFORCE and benchmark.extra_info.get("meets_target") is False:
+        pytest.fail(f"{case}, {threads} thread(s): {benchmark.extra_info['target']} missed in this run")
 
 
 _WARM_START = """
@@ -114,3 +139,38 @@ def test_numba_warm_start(benchmark):
     benchmark.extra_info.update(best)
     benchmark.extra_info["load_average"] = os.getloadavg()[0]
     assert best["first_scan_s"] >= 0
+
+
+def test_kernel_choice_cost(benchmark, tmp_path, monkeypatch):
+    """Measuring every kernel of each backend once, as on a first use on a new CPU (JIT compilation excluded: the
+    kernels are loaded before the timed call); the choices go to a temporary cache."""
+    benchmark.group = "kernel-choice"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("MINECORE_NO_CALIBRATION", raising=False)
+    from minecore.backends import calibration, native, numba_backend
+
+    available = backends.available()
+    engines = {}
+    if "numba" in available:  # load both kernels first: compilation is not what this measures
+        engines = {k: NumbaBackend(kernel=k) for k in numba_backend.usable_kernels(
+            _features_without_numba(), numba_backend._jit_disabled_env())}
+    choices = {}
+
+    def choose_all():
+        calibration.forget()
+        if "native" in available and not os.environ.get("MINECORE_NATIVE_IMPL"):
+            choices["native"] = native.auto_choice(recalibrate=True)
+        if engines and not os.environ.get("MINECORE_NUMBA_KERNEL"):
+            first = next(iter(engines.values()))
+            choices["numba"] = numba_backend.auto_choice(first.cpu_features(), first._jit_disabled(), recalibrate=True)
+
+    try:
+        benchmark.pedantic(choose_all, rounds=1, iterations=1)
+    finally:
+        calibration.forget()
+        if "native" in available:
+            native.auto_choice()  # the real cache's choice again, for the benches that follow
+    for name, choice in choices.items():
+        benchmark.extra_info[f"{name}_choice"] = choice.choice
+        benchmark.extra_info[f"{name}_rates_hps"] = choice.rates_hps
+    benchmark.extra_info["cpu"] = calibration.cpu_model()

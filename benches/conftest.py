@@ -45,6 +45,7 @@ def pytest_benchmark_update_machine_info(config, machine_info):
         if reason is None:
             info = NativeBackend().info()
             machine_info["native_impl"] = info["impl"]
+            machine_info["native_impl_choice"] = info.get("calibration", {}).get("source")
             machine_info["native_cpu_features"] = info["cpu_features"]
             machine_info["native_impls_usable"] = info["impls_usable"]
         else:

@@ -6,6 +6,10 @@
  * too-small output buffer), and the first usable one becomes the default, unless MINECORE_NATIVE_IMPL names
  * another.  An unknown or unsupported name is an error code, never a silent fallback.
  *
+ * The priority order is only a guess of which path is fastest (on a Zen 4 EPYC SHA-NI beats AVX-512): the Python
+ * layer times the usable paths and installs the fastest as the automatic choice with mc_set_auto_impl(); a
+ * default forced by MINECORE_NATIVE_IMPL or mc_force_impl(name) is left alone.
+ *
  * Testing knob: MINECORE_NATIVE_BREAK_SELFTEST=<name> makes that implementation's self-test fail (to exercise the
  * MC_ERR_SELFTEST path); it has no other effect.
  */
@@ -33,7 +37,7 @@ typedef struct mc_impl {
     mc_scan_fn fn;     /* NULL when not compiled in */
 } mc_impl;
 
-/* Priority order, fastest first (measured: see docs/readme/engine.md). */
+/* Priority order: the static guess of fastest first, used when nothing was measured (see mc_set_auto_impl). */
 static const mc_impl impls[] = {
     {"avx512", 16, MC_CPU_AVX512F | MC_CPU_AVX512VL, mc_scan_avx512},
     {"shani", 3, MC_CPU_SHA | MC_CPU_SSE41 | MC_CPU_SSSE3, mc_scan_shani},
@@ -44,8 +48,12 @@ static const mc_impl impls[] = {
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int impl_status[N_IMPLS];   /* written once under init_once, then read-only */
-static int auto_impl;              /* first usable id, or an MC_ERR_* */
-static int active_impl;            /* accessed with __atomic builtins */
+static int priority_impl;          /* first usable id in priority order, or an MC_ERR_*; read-only after init */
+static int auto_impl;              /* what "auto" means: priority_impl unless mc_set_auto_impl() chose another */
+static int active_impl;            /* the default for MC_IMPL_DEFAULT */
+static int active_forced;          /* 1 when MINECORE_NATIVE_IMPL or mc_force_impl(name) chose active_impl */
+/* auto_impl, active_impl and active_forced are read with __atomic loads and written under choice_lock */
+static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -225,24 +233,27 @@ static void init(void)
     const char *env = getenv("MINECORE_NATIVE_IMPL");
     int id;
 
-    auto_impl = MC_ERR_UNSUPPORTED_IMPL;
+    priority_impl = MC_ERR_UNSUPPORTED_IMPL;
     for (id = 0; id < N_IMPLS; id++) {
         if (impls[id].fn == NULL || (cpu & impls[id].needs) != impls[id].needs) {
             impl_status[id] = MC_ERR_UNSUPPORTED_IMPL;
         } else if ((broken && strcmp(broken, impls[id].name) == 0) || !selftest(impls[id].fn)) {
             impl_status[id] = MC_ERR_SELFTEST;
-            if (auto_impl == MC_ERR_UNSUPPORTED_IMPL) auto_impl = MC_ERR_SELFTEST;
+            if (priority_impl == MC_ERR_UNSUPPORTED_IMPL) priority_impl = MC_ERR_SELFTEST;
         } else {
             impl_status[id] = MC_OK;
-            if (auto_impl < 0) auto_impl = id;
+            if (priority_impl < 0) priority_impl = id;
         }
     }
+    auto_impl = priority_impl;
     active_impl = auto_impl;
+    active_forced = 0;
     if (env && *env && strcmp(env, "auto") != 0) {
         int found = MC_ERR_UNKNOWN_IMPL;
         for (id = 0; id < N_IMPLS; id++)
             if (strcmp(env, impls[id].name) == 0) found = impl_status[id] == MC_OK ? id : impl_status[id];
         active_impl = found;
+        active_forced = 1;
     }
 }
 
@@ -307,13 +318,55 @@ int mc_force_impl(const char *name)
     int id;
     ensure_init();
     if (name == NULL || *name == '\0' || strcmp(name, "auto") == 0) {
-        __atomic_store_n(&active_impl, auto_impl, __ATOMIC_RELEASE);
-        return auto_impl < 0 ? auto_impl : MC_OK;
+        pthread_mutex_lock(&choice_lock);
+        id = __atomic_load_n(&auto_impl, __ATOMIC_ACQUIRE);
+        __atomic_store_n(&active_impl, id, __ATOMIC_RELEASE);
+        __atomic_store_n(&active_forced, 0, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&choice_lock);
+        return id < 0 ? id : MC_OK;
     }
     id = mc_impl_lookup(name);
     if (id < 0) return id;
+    pthread_mutex_lock(&choice_lock);
     __atomic_store_n(&active_impl, id, __ATOMIC_RELEASE);
+    __atomic_store_n(&active_forced, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&choice_lock);
     return MC_OK;
+}
+
+int mc_impl_forced(void)
+{
+    ensure_init();
+    return __atomic_load_n(&active_forced, __ATOMIC_ACQUIRE);
+}
+
+int mc_priority_impl(void)
+{
+    ensure_init();
+    return priority_impl;
+}
+
+int mc_auto_impl(void)
+{
+    ensure_init();
+    return __atomic_load_n(&auto_impl, __ATOMIC_ACQUIRE);
+}
+
+int mc_set_auto_impl(const char *name)
+{
+    int id;
+    ensure_init();
+    if (name == NULL || *name == '\0') {
+        id = priority_impl;
+    } else {
+        id = mc_impl_lookup(name);
+        if (id < 0) return id;
+    }
+    pthread_mutex_lock(&choice_lock);
+    __atomic_store_n(&auto_impl, id, __ATOMIC_RELEASE);
+    if (!__atomic_load_n(&active_forced, __ATOMIC_ACQUIRE)) __atomic_store_n(&active_impl, id, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&choice_lock);
+    return id < 0 ? id : MC_OK;
 }
 
 /* ------------------------------------------------------------------ scanning */

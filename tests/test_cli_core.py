@@ -227,3 +227,102 @@ def test_emulate_options_reject_non_finite_numbers(capsys, option, bad):
     code, _, err = run_cli(capsys, "emulate", "S21", f"{option}={bad}", "--backend", "hashlib")  # "=": -inf
     assert code == ExitStatus.BAD_INPUT
     assert len(err.strip().splitlines()) == 1 and "must be finite" in err and option in err
+
+
+# ------------------------------------------------------------------ engine input gaps: paths, threads, bits, env vars
+GENESIS_ZERO_MANTISSA = GENESIS[:144] + "0000001d" + GENESIS[152:]  # bits 0x1d000000
+GENESIS_ZERO_SIGNED = GENESIS[:144] + "0000801d" + GENESIS[152:]  # bits 0x1d800000
+
+
+def _available(name: str) -> bool:
+    from minecore import backends
+
+    return name in backends.available()
+
+
+@pytest.mark.parametrize("backend", ["native", "numba", "hashlib"])
+def test_scan_json_names_the_kernel_and_the_threads_used(capsys, backend):
+    """--json says which native path or numba kernel ran (and how it was chosen) and how many threads ran: the
+    request clamped to the backend's maximum (native 256, numba NUMBA_NUM_THREADS, hashlib 1)."""
+    if not _available(backend):
+        pytest.skip(f"{backend} is not available here")
+    count = 1 << 22 if backend == "native" else 1000  # native starts a thread per 16,384 hashes at most
+    start = 2083236893 - 500
+    code, out, err = run_cli(capsys, "scan", GENESIS, "--start", str(start), "--count", str(count),
+                             "--threads", "1000", "--backend", backend, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["nonces"] == [2083236893] and data["threads_requested"] == 1000
+    if backend == "native":
+        from minecore.backends.native import impls_usable
+
+        assert data["impl"] in impls_usable() and data["threads"] == data["max_threads"] == 256
+        assert data["impl_source"] in ("measured", "cached", "static", "forced", "only usable")
+    elif backend == "numba":
+        import numba
+
+        assert data["impl"] == data["kernel"] and data["kernel"] in ("shani", "lanes")
+        assert data["threads"] == data["max_threads"] == numba.config.NUMBA_NUM_THREADS
+    else:
+        assert (data["impl"], data["threads"], data["max_threads"]) == ("hashlib", 1, 1)
+
+
+def test_scan_threads_used_for_a_small_native_scan(capsys):
+    if not _available("native"):
+        pytest.skip("native is not available here")
+    code, out, _ = run_cli(capsys, "scan", GENESIS, "--count", "1000", "--threads", "2", "--backend", "native",
+                           "--json")
+    assert code == 0
+    assert json.loads(out)["threads"] == 1  # 1,000 hashes are not worth a second thread
+
+
+@pytest.mark.parametrize("header", [GENESIS_ZERO_MANTISSA, GENESIS_ZERO_SIGNED])
+@pytest.mark.parametrize("command", ["hash", "scan"])
+def test_zero_mantissa_bits_are_rejected_with_a_clear_message(capsys, header, command):
+    argv = [command, header] + (["--count", "10", "--backend", "hashlib"] if command == "scan" else [])
+    code, _, err = run_cli(capsys, *argv)
+    assert code == ExitStatus.BAD_INPUT
+    assert len(err.strip().splitlines()) == 1
+    assert "zero mantissa" in err and "negative" not in err
+
+
+def test_difficulty_beyond_range_is_rejected(capsys):
+    code, _, err = run_cli(capsys, "scan", GENESIS, "--difficulty", "3e67", "--count", "10", "--backend", "hashlib")
+    assert code == ExitStatus.BAD_INPUT
+    assert "beyond the representable range" in err
+
+
+@pytest.mark.parametrize("command", ["hash", "scan"])
+def test_bad_minecore_backend_names_the_variable(capsys, monkeypatch, command):
+    monkeypatch.setenv("MINECORE_BACKEND", "bogus")
+    argv = [command, GENESIS] + (["--count", "10"] if command == "scan" else [])
+    code, _, err = run_cli(capsys, *argv)
+    assert code == ExitStatus.BAD_INPUT
+    assert len(err.strip().splitlines()) == 1 and "MINECORE_BACKEND='bogus'" in err
+
+
+@pytest.mark.parametrize(
+    ("env", "argv"),
+    [
+        ({"MINECORE_BACKEND": "bogus"}, ["hash", GENESIS]),
+        ({"MINECORE_NATIVE_IMPL": "sse9"}, ["scan", GENESIS, "--count", "10", "--backend", "native"]),
+        ({"MINECORE_NATIVE_CPU_MASK": "zz"}, ["scan", GENESIS, "--count", "10", "--backend", "native"]),
+        ({"MINECORE_NUMBA_KERNEL": "bogus"}, ["scan", GENESIS, "--count", "10", "--backend", "numba"]),
+        ({"MINECORE_CALIBRATION_SECONDS": "soon"}, ["scan", GENESIS, "--count", "10", "--backend", "native"]),
+    ],
+    ids=lambda v: next(iter(v)) if isinstance(v, dict) else None,
+)
+def test_every_environment_variable_error_names_the_variable(tmp_path, env, argv):
+    import os
+
+    backend = argv[argv.index("--backend") + 1] if "--backend" in argv else None
+    if backend and not _available(backend):
+        pytest.skip(f"{backend} is not available here")
+    full = {k: v for k, v in os.environ.items() if not k.startswith("MINECORE_")}
+    full.update({"XDG_CACHE_HOME": str(tmp_path), **env})  # an empty cache: calibration would run
+    if "MINECORE_PUREPYTHON" in os.environ:
+        full["MINECORE_PUREPYTHON"] = os.environ["MINECORE_PUREPYTHON"]
+    proc = subprocess.run([sys.executable, "-m", "minecore", *argv], capture_output=True, text=True, env=full)
+    assert proc.returncode == ExitStatus.BAD_INPUT, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert next(iter(env)) in proc.stderr

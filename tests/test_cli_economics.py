@@ -44,7 +44,7 @@ def _help_examples(command: str) -> list[list[str]]:
 
 
 def test_help_examples_were_found():
-    assert [len(_help_examples(c)) for c in ("hashprice", "profit", "compare")] == [3, 7, 7]
+    assert [len(_help_examples(c)) for c in ("hashprice", "profit", "compare")] == [4, 7, 8]  # + each --csv
 
 
 @pytest.mark.parametrize("argv", [["hashprice", "--btc-price", "-5"], ["hashprice", "--btc-price", "nan"],

@@ -72,6 +72,58 @@ def test_bits_sign_or_overflow_rejected(bits):
         bits_to_target(bits)
 
 
+# Bitcoin Core's SetCompact cases (src/test/arith_uint256_tests.cpp): a zero mantissa (after the right shift of
+# exponents <= 3) is target 0, and the sign bit then does not make it negative; minecore rejects target 0.
+@pytest.mark.parametrize(
+    "bits",
+    [0x00000000, 0x00123456, 0x01003456, 0x02000056, 0x03000000, 0x04000000, 0x00923456, 0x01803456, 0x02800056,
+     0x03800000, 0x04800000, 0x1D000000, 0x1D800000],
+)
+def test_zero_mantissa_is_its_own_error_even_with_the_sign_bit(bits):
+    with pytest.raises(InvalidInputError, match="zero mantissa") as info:
+        bits_to_target(bits)
+    assert "negative" not in str(info.value) and f"0x{bits:08x}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("bits", "outcome"),
+    [
+        (0x01123456, 0x12),
+        (0x01FEDCBA, "negative"),  # Core: 0x7e with fNegative
+        (0x02123456, 0x1234),
+        (0x03123456, 0x123456),
+        (0x04123456, 0x12345600),
+        (0x04923456, "negative"),
+        (0x05009234, 0x92340000),
+        (0x20123456, 0x123456 << 232),
+        (0xFF123456, "overflow"),
+        (0x21010000, "overflow"),  # 0x0100 << 240 = 2^256
+        (0x2100FFFF, 0xFFFF << 240),
+    ],
+)
+def test_bits_to_target_matches_bitcoin_core_set_compact(bits, outcome):
+    if isinstance(outcome, str):
+        with pytest.raises(InvalidInputError, match=outcome):
+            bits_to_target(bits)
+    else:
+        assert bits_to_target(bits) == outcome
+
+
+def test_a_header_with_zero_mantissa_bits_has_no_target():
+    genesis = BlockHeader.from_hex(BLOCKS[0]["header_hex"])
+    for bits in (0x1D000000, 0x1D800000):
+        header = BlockHeader(genesis.version, genesis.prev_block, genesis.merkle_root, genesis.time, bits, 0)
+        with pytest.raises(InvalidInputError, match="zero mantissa"):
+            header.target
+        with pytest.raises(InvalidInputError, match="zero mantissa"):
+            header.meets_target()
+
+
+def test_target_zero_has_no_compact_form():
+    with pytest.raises(InvalidInputError, match="target 0"):
+        target_to_bits(0)
+
+
 @pytest.mark.parametrize(
     "bits, target",
     [
@@ -103,10 +155,22 @@ def test_difficulty_target_roundtrip():
     assert difficulty_to_target(1e-30) == (1 << 256) - 1
 
 
-@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "1", True])
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "1", True, -(10**400)])
 def test_difficulty_to_target_rejects(bad):
     with pytest.raises(InvalidInputError):
         difficulty_to_target(bad)
+
+
+@pytest.mark.parametrize("huge", [10**400, DIFF1_TARGET + 1, 2**224, 3e67, 1e300])
+def test_difficulty_beyond_the_representable_range_is_an_error(huge):
+    """DIFF1_TARGET / difficulty rounds down to 0 above DIFF1_TARGET: no hash could meet it."""
+    with pytest.raises(InvalidInputError, match="beyond the representable range: its target would be 0"):
+        difficulty_to_target(huge)
+
+
+def test_largest_difficulty_has_target_one():
+    assert difficulty_to_target(DIFF1_TARGET) == 1
+    assert difficulty_to_target(DIFF1_TARGET // 2) == 2
 
 
 def test_hash_difficulty_of_a_real_block_exceeds_network_difficulty():

@@ -31,8 +31,11 @@ GENESIS = BlockHeader.from_hex(
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter (the C dispatch reads its environment once per process)."""
+    """Run ``code`` in a fresh interpreter (the C dispatch reads its environment once per process).
+
+    Kernel calibration is off (static priority order) unless ``env`` turns it on: these tests are about dispatch."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MINECORE_")}
+    full_env["MINECORE_NO_CALIBRATION"] = "1"
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=120, cwd=ROOT
@@ -79,7 +82,17 @@ def test_info_fields(native):
     assert info["name"] == "native"
     assert set(info["impls_usable"]) <= set(info["impls_compiled"]) <= set(LANES)
     assert "portable" in info["impls_usable"]
-    assert info["impl"] == info["impls_usable"][0]  # fastest usable one, priority order
+    choice = info["calibration"]
+    assert info["impl"] == choice["choice"]
+    if choice["source"] in ("measured", "cached"):  # the fastest measured path (earlier in priority order on a tie)
+        assert set(choice["rates_hps"]) == set(info["impls_usable"])
+        from minecore.backends.calibration import pick
+
+        assert info["impl"] == pick(choice["rates_hps"], info["impls_usable"])
+    elif choice["source"] == "static":  # calibration off or impossible: priority order
+        assert info["impl"] == info["impls_usable"][0] and choice["reason"]
+    else:
+        assert choice["source"] in ("forced", "only usable"), choice
     assert info["lanes"] == LANES[info["impl"]]
     assert set(info["cpu_features"]) <= {"ssse3", "sse4.1", "sha", "avx", "avx2", "avx512f", "avx512vl"}
 
@@ -177,7 +190,7 @@ def test_env_var_forces_impl(native, monkeypatch):
     with pytest.raises(UnknownImplementationError):
         native.NativeBackend()
     monkeypatch.setenv("MINECORE_NATIVE_IMPL", "auto")
-    assert native.NativeBackend().impl == native.impls_usable()[0]
+    assert native.NativeBackend().impl == native.auto_choice().choice
 
 
 @needs_native
@@ -199,13 +212,17 @@ def test_env_var_at_process_start_is_an_error_not_a_fallback():
 
 @needs_native
 def test_process_default_can_be_forced_and_restored(native):
+    native.force_impl("auto")  # whatever an earlier test in this process left forced
+    auto = native.auto_choice().choice
     try:
         native.force_impl("portable")
         assert native.NativeBackend().impl == "portable"
+        assert native.NativeBackend().choice()["source"] == "forced"
+        assert native.auto_choice().source == "forced"  # nothing is measured while the default is forced
         assert native.NativeBackend(impl=native.impls_usable()[0]).impl == native.impls_usable()[0]
     finally:
         native.force_impl("auto")
-    assert native.NativeBackend().impl == native.impls_usable()[0]
+    assert native.NativeBackend().impl == auto
 
 
 @needs_native
@@ -286,3 +303,172 @@ def test_bench_command_rejects_bad_options():
     assert main(["bench", "--backend", "no-such-backend"]) == 2
     assert main(["bench", "--seconds", "0"]) == 2
     assert main(["bench", "--backend", "hashlib", "--impl", "shani"]) == 2
+
+
+# ---------------------------------------------------------------------------- kernel choice by measurement
+#: the shared test vectors (../shared/vectors), else their copies in tests/data
+VECTORS = next(p for p in (ROOT.parent / "shared" / "vectors", ROOT / "tests" / "data") if p.is_dir())
+#: MC_CPU_* bits (native/include/minecore/sha256d.h) each path needs, for MINECORE_NATIVE_CPU_MASK
+NEEDS_BITS = {"avx512": (1 << 5) | (1 << 6), "shani": 1 << 2, "avx2": 1 << 4}
+
+_CHOICE_AND_VECTORS = """
+import json, os, struct
+from pathlib import Path
+from minecore import BlockHeader
+from minecore.backends import native
+
+vectors = Path(os.environ["VECTORS"])
+backend = native.NativeBackend()
+report = {"impl": backend.impl, "choice": backend.choice(), "usable": native.impls_usable(),
+          "features": backend.info()["cpu_features"], "failures": []}
+for vec in json.loads((vectors / "sha256.json").read_text())["vectors"]:
+    msg = b"a" * 1_000_000 if vec["msg_hex"] is None else bytes.fromhex(vec["msg_hex"])
+    if backend.sha256d(msg).hex() != vec["sha256d"]:
+        report["failures"].append(("sha256", vec["name"]))
+engines = {"auto": backend, **{p: native.NativeBackend(impl=p) for p in report["usable"]}}
+for block in json.loads((vectors / "block_headers.json").read_text()):
+    header = BlockHeader.from_hex(block["header_hex"])
+    h76, nonce = header.prefix(), block["nonce"]
+    exact = int.from_bytes(header.hash, "little")  # the block's own hash: accepted; one less: rejected
+    start = max(0, nonce - 301)
+    for name, engine in engines.items():
+        if engine.sha256d(header.to_bytes())[::-1].hex() != block["block_hash"]:
+            report["failures"].append((name, block["height"], "hash"))
+        if engine.scan_nonces(h76, header.target, start, 600, 2) != [nonce]:
+            report["failures"].append((name, block["height"], "window"))
+        exact_ok = engine.scan_nonces(h76, exact, nonce - 2, 5, 1) == [nonce]
+        if not exact_ok or engine.scan_nonces(h76, exact - 1, nonce - 2, 5, 1):
+            report["failures"].append((name, block["height"], "exact target"))
+print(json.dumps(report))
+"""
+
+
+def _choice_run(cache: Path, **env: str) -> dict:
+    settings = {"XDG_CACHE_HOME": str(cache), "VECTORS": str(VECTORS), "MINECORE_NO_CALIBRATION": "0",
+                "MINECORE_CALIBRATION_SECONDS": "0.003", **env}
+    out = run_python(_CHOICE_AND_VECTORS, **settings)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@needs_native
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="CPU features exist on x86-64 only")
+def test_a_cpu_without_avx512_changes_the_choice_and_stays_bit_exact(tmp_path):
+    """The choice is measured for the real CPU, then for the same CPU with AVX-512 hidden
+    (MINECORE_NATIVE_CPU_MASK); where the real choice was not avx512, its instructions are hidden too, so the
+    masked choice must differ. The masked CPU gets its own cache entry, and both choices (and every usable path)
+    hash the shared vectors bit-exactly: FIPS sha256d, 20 real blocks (hash, a 600-nonce window with its target,
+    the block's own hash as an exact target and one less)."""
+    real = _choice_run(tmp_path)
+    assert real["failures"] == []
+    if len(real["usable"]) < 2:
+        pytest.skip("one usable path: nothing to choose between")
+    assert real["choice"]["source"] == "measured" and real["impl"] == real["choice"]["choice"]
+    hidden = NEEDS_BITS["avx512"] | NEEDS_BITS.get(real["impl"], 0)
+    masked = _choice_run(tmp_path, MINECORE_NATIVE_CPU_MASK=hex(0xFFFFFFFF & ~hidden))
+    assert masked["failures"] == []
+    assert "avx512f" not in masked["features"] and "avx512" not in masked["usable"]
+    assert masked["impl"] != real["impl"] and masked["impl"] in masked["usable"]
+    assert masked["choice"]["source"] in ("measured", "only usable")
+    entries = json.loads((tmp_path / "minecore" / "kernel-choice.json").read_text())["entries"]
+    native_entries = {k: v for k, v in entries.items() if v["backend"] == "native"}
+    assert len(native_entries) == (2 if masked["choice"]["source"] == "measured" else 1)
+    assert {v["choice"] for v in native_entries.values()} <= {real["impl"], masked["impl"]}
+    # the real CPU's entry is still there and still used
+    again = _choice_run(tmp_path)
+    assert again["choice"]["source"] == "cached" and again["impl"] == real["impl"]
+
+
+@needs_native
+def test_static_order_when_the_cache_cannot_be_written(tmp_path):
+    """A cache directory that cannot be created (its parent is a file): nothing is measured, the priority order is
+    used, and the reason says why; `minecore backends --json` shows it."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    report = _choice_run(blocker)
+    assert report["failures"] == []
+    assert report["impl"] == report["usable"][0]
+    if len(report["usable"]) > 1:
+        assert report["choice"]["source"] == "static" and "not writable" in report["choice"]["reason"]
+    out = run_python("from minecore.cli.main import main; raise SystemExit(main(['backends', '--json']))",
+                     XDG_CACHE_HOME=str(blocker), MINECORE_NO_CALIBRATION="0")
+    assert out.returncode == 0, out.stderr
+    row = {b["name"]: b for b in json.loads(out.stdout)["backends"]}["native"]
+    assert row["impl"] == report["usable"][0]
+    assert not (blocker / "minecore").exists()
+
+
+@needs_native
+def test_static_order_with_a_read_only_cache_directory(tmp_path):
+    """A read-only cache directory (chmod 0555): the priority order, nothing measured (root ignores the mode)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("root can write into a read-only directory; see the not-a-directory test")
+    (tmp_path / "minecore").mkdir()
+    (tmp_path / "minecore").chmod(0o555)
+    try:
+        report = _choice_run(tmp_path)
+    finally:
+        (tmp_path / "minecore").chmod(0o755)
+    assert report["impl"] == report["usable"][0]
+    if len(report["usable"]) > 1:
+        assert report["choice"]["source"] == "static" and "not writable" in report["choice"]["reason"]
+    assert list((tmp_path / "minecore").iterdir()) == []
+
+
+@needs_native
+def test_calibration_off_and_forced_paths_never_measure(tmp_path):
+    """MINECORE_NO_CALIBRATION=1 gives the priority order; a forced path (MINECORE_NATIVE_IMPL) is used as is; in
+    neither case is anything measured or written."""
+    off = _choice_run(tmp_path, MINECORE_NO_CALIBRATION="1")
+    assert off["impl"] == off["usable"][0]
+    if len(off["usable"]) > 1:
+        assert off["choice"] == {**off["choice"], "source": "static", "reason": "MINECORE_NO_CALIBRATION=1 is set"}
+    forced = _choice_run(tmp_path, MINECORE_NATIVE_IMPL="portable")
+    assert forced["impl"] == "portable" and forced["choice"]["source"] == "forced"
+    assert "MINECORE_NATIVE_IMPL" in forced["choice"]["reason"]
+    assert not (tmp_path / "minecore").exists()
+
+
+@needs_native
+def test_auto_choice_follows_the_dispatcher_unless_forced(native):
+    """set_auto_impl moves the process default only while it is not forced; force_impl('auto') goes back to the
+    automatic choice, not to the priority order; a new NativeBackend() installs the measured choice again."""
+    ext = native._extension()
+    usable = native.impls_usable()
+    native.force_impl("auto")  # whatever an earlier test in this process left forced
+    auto = native.auto_choice().choice
+    other = next(p for p in reversed(usable) if p != auto) if len(usable) > 1 else auto
+
+    def active():
+        return ext.impls()[ext.active_impl()]["name"]
+
+    try:
+        assert ext.set_auto_impl(other) == ext.OK and active() == other and not ext.impl_forced()
+        native.force_impl(auto)
+        assert ext.impl_forced() and ext.set_auto_impl(other) == ext.OK and active() == auto
+        native.force_impl("auto")
+        assert not ext.impl_forced() and active() == other
+        assert ext.set_auto_impl("no-such-impl") == ext.ERR_UNKNOWN_IMPL and active() == other
+    finally:
+        native.force_impl("auto")
+    assert native.NativeBackend().impl == auto and active() == auto
+
+
+@needs_native
+@pytest.mark.parametrize("value", ["zz", "-1", "0x1ffffffff", "12abc"])
+def test_bad_cpu_mask_names_the_variable(value):
+    out = run_python("from minecore.cli.main import main; raise SystemExit(main(['backends']))",
+                     MINECORE_NATIVE_CPU_MASK=value)
+    assert out.returncode == 2, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "MINECORE_NATIVE_CPU_MASK" in out.stderr
+
+
+@needs_native
+def test_threads_used_is_clamped():
+    from minecore.backends.native import MAX_THREADS, NativeBackend
+
+    backend = NativeBackend()
+    assert backend.max_threads == MAX_THREADS == 256
+    assert backend.threads_used(1 << 32, 10_000) == 256
+    assert backend.threads_used(1000, 8) == 1  # too small a scan to share
+    assert backend.threads_used(3 << 14, 8) == 3

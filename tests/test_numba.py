@@ -314,14 +314,32 @@ def test_real_headers_with_exact_targets(numba_backend_obj, block_headers):
 
 
 def test_info_names_the_active_kernel(numba_backend_obj):
-    """auto picks the SHA-NI kernel exactly when the CPU LLVM compiles for has SHA; impl and lanes say which."""
+    """auto runs the kernel measured fastest where the CPU LLVM compiles for has SHA (both kernels usable), else
+    the lanes kernel; impl, lanes and the calibration record say which and why."""
     info = numba_backend_obj.info()
     assert info["name"] == "numba"
+    choice = info["calibration"]
+    assert choice["choice"] == info["kernel"]
     if JIT_DISABLED:
-        assert "python" in info["impl"] and info["lanes"] == 16
-    elif "sha" in info["cpu_features"] and os.environ.get("MINECORE_NUMBA_KERNEL", "auto") in ("auto", "shani"):
-        assert (info["impl"], info["lanes"], info["kernel"]) == ("sha-ni (llvm intrinsics)", 3, "shani")
+        assert "python" in info["impl"] and info["lanes"] == 16 and choice["source"] == "only usable"
+        return
+    forced = os.environ.get("MINECORE_NUMBA_KERNEL", "auto").strip().lower() or "auto"
+    if forced != "auto":
+        assert info["kernel"] == forced and choice["source"] == "forced"
+    elif "sha" in info["cpu_features"]:
         assert info["impls_usable"][0] == "sha-ni (llvm intrinsics)"
+        assert choice["source"] in ("measured", "cached", "static"), choice
+        if choice["source"] == "static":  # calibration off or impossible: the static order, SHA-NI first
+            assert info["kernel"] == "shani" and choice["reason"]
+        else:
+            assert set(choice["rates_hps"]) == {"shani", "lanes"}
+            from minecore.backends.calibration import pick
+
+            assert info["kernel"] == pick(choice["rates_hps"], ["shani", "lanes"])
+    else:
+        assert info["kernel"] == "lanes" and choice["source"] == "only usable"
+    if info["kernel"] == "shani":
+        assert (info["impl"], info["lanes"]) == ("sha-ni (llvm intrinsics)", 3)
     elif "avx512f" in info["cpu_features"]:
         assert "zmm" in info["impl"] and info["lanes"] == 16
     elif "avx2" in info["cpu_features"]:
@@ -381,6 +399,58 @@ def test_each_kernel_agrees_with_hashlib(monkeypatch, block_headers, kernel):
     assert b.scan_versions(h76, 1 << 253, 0x1FFFE000, 3, 4, 50, 37, 2) == ref.scan_versions(
         h76, 1 << 253, 0x1FFFE000, 3, 4, 50, 37, 2
     )
+
+
+@pytest.mark.skipif(JIT_DISABLED, reason="one kernel only without the JIT: nothing to measure")
+def test_kernel_choice_is_measured_once_and_shown_without_numba(tmp_path):
+    """In a fresh cache: `describe()` (no numba import) says the choice is not measured yet; the first
+    NumbaBackend() measures both kernels (compilation excluded: numba's cache is warm or the first call is untimed)
+    and stores the choice; the next process reads it (cached), still without importing numba. (A forced kernel
+    measures nothing: tests/test_calibration.py.)"""
+    if not _host_has_sha():
+        pytest.skip("the CPU has no SHA: only the lanes kernel is usable")
+    env = {"XDG_CACHE_HOME": str(tmp_path), "MINECORE_CALIBRATION_SECONDS": "0.002"}
+    env_clean = {k: v for k, v in os.environ.items() if not k.startswith("MINECORE_")}
+    code = """
+        import json, sys
+        from minecore.backends import numba_backend
+        before = numba_backend.describe()["calibration"]
+        numba_loaded = "numba" in sys.modules
+        b = numba_backend.NumbaBackend()
+        after = numba_backend.describe()["calibration"]
+        print(json.dumps({"before": before, "loaded": numba_loaded, "kernel": b.kernel, "choice": b.choice(),
+                          "after": after}))
+        """
+    first = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                           env={**env_clean, "PYTHONPATH": SRC, **env}, timeout=600)
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout)
+    assert out["before"]["source"] == "not measured yet" and out["loaded"] is False
+    assert out["choice"]["source"] == "measured" and set(out["choice"]["rates_hps"]) == {"shani", "lanes"}
+    assert out["kernel"] == out["choice"]["choice"] == out["after"]["choice"]
+    # the next process reads the choice from the file, without importing numba
+    code2 = """
+        import json, sys
+        from minecore.backends import numba_backend
+        print(json.dumps({"describe": numba_backend.describe(), "loaded": "numba" in sys.modules}))
+        """
+    second = subprocess.run([sys.executable, "-c", textwrap.dedent(code2)], capture_output=True, text=True,
+                            env={**env_clean, "PYTHONPATH": SRC, **env}, timeout=600)
+    assert second.returncode == 0, second.stderr
+    out2 = json.loads(second.stdout)
+    assert out2["loaded"] is False
+    assert out2["describe"]["calibration"]["source"] == "cached" and out2["describe"]["kernel"] == out["kernel"]
+    entries = json.loads((tmp_path / "minecore" / "kernel-choice.json").read_text())["entries"]
+    (entry,) = entries.values()
+    assert entry["backend"] == "numba" and entry["numba"] == numba_backend._numba_version()
+
+
+def test_threads_used_is_clamped_to_numba_threads(numba_backend_obj):
+    import numba
+
+    assert numba_backend_obj.max_threads == numba.config.NUMBA_NUM_THREADS
+    assert numba_backend_obj.threads_used(1 << 32, 10_000) == numba.config.NUMBA_NUM_THREADS
+    assert numba_backend_obj.threads_used(1, 8) == 1
 
 
 # ---------------------------------------------------------------------------- 512-bit vector hint

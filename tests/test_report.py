@@ -162,22 +162,22 @@ def test_seed_reproducible_and_paths_zero_switches_monte_carlo_off(scenario):
     assert a.lots[0].monte_carlo.rows == b.lots[0].monte_carlo.rows
     off = build_report(with_monte_carlo(scenario, paths=0))
     assert all(lot.monte_carlo is None for lot in off.lots)
-    assert "Monte Carlo" not in render(off, "table")
+    text = render(off, "table")
+    assert "Monte Carlo, " not in text and "Risk" not in text  # no Monte Carlo table, and the briefing says why
+    assert "n/a: Monte Carlo off (--paths 0)" in text
 
 
 @pytest.mark.parametrize("width", [60, 100, 160])
 def test_table_fits_the_terminal_width(report, width):
-    text = render_text(report, width=width)
+    from minecore.reports.sections import ORDER
+
+    text = render_text(report, width=width, sections=ORDER)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width
-    for section in ("Recommendation", "Inputs and their sources", "Cost of the hold so far", "strategies by expected NPV",
-                    "Monte Carlo", "sensitivity"):
+    for section in ("Inputs and their sources", "Cost of the hold so far", "strategies by expected NPV",
+                    "Monte Carlo", "sensitivity", "what flips it", "options", "Models", "Unit prices"):
         assert section in text
     assert "2025-11-25" in text and "never" in text
-    # terminals narrower than WIDE (120) split the options table in two (it has 12 columns with ROI and IRR)
-    from minecore.reports.render_table import WIDE
-
-    assert ("options, hardware" in text) == (width < WIDE)
 
 
 def test_table_escapes_markup_in_names(report):
@@ -188,7 +188,7 @@ def test_table_escapes_markup_in_names(report):
 def test_cli_table_run_in_process(capsys):
     assert main(["report", "--paths", "20"]) == 0
     out, err = capsys.readouterr()
-    assert "Recommendation" in out and "S21 lot" in out
+    assert "Decision" in out and "S21 lot" in out
     assert "Monte Carlo" not in err  # no progress bar when stderr is not a terminal
 
 
@@ -275,7 +275,7 @@ def test_replacement_without_scenario_or_catalog_price_is_priced_at_the_valuatio
     assert not any("assumed $/TH tier" in w for w in rep.warnings)
     seized = next(m for m in rep.inputs.models if m.name == "Antminer S21")
     assert (seized.price_basis, seized.price_source) == ("scenario_assumption", "a quote from our broker")
-    text = render_text(rep, width=140)
+    text = render_text(rep, width=140, sections=("prices",))
     assert "valuation model (FMV new)" in text and "scenario assumption" in text
     assert "valuation model (FMV new)" in render(rep, "html")
 
@@ -292,4 +292,4 @@ def test_dated_catalog_price_is_labelled_catalog(tmp_path):
     m = next(m for m in rep.inputs.models if m.name == "Antminer S21 Pro")
     assert (m.price_usd, m.price_basis, m.price_source, m.price_unverified) == (
         3900.0, "catalog", "test quote (2025-10-01)", False)
-    assert "catalog (dated)" in render_text(rep, width=140)
+    assert "catalog (dated)" in render_text(rep, width=140, sections=("prices",))

@@ -88,7 +88,7 @@ def test_json_keys_are_pinned(doc):
     """The stable schema: renaming any of these keys needs a SCHEMA_VERSION bump and this list updated."""
     # 1.1 added "dispatch"; 1.2 added price_basis/price_source/price_unverified to options, models;
     # 1.3 added the winner/runner-up/NPV/margin at each sensitivity point and the base winner's lead
-    assert doc["schema_version"] == SCHEMA_VERSION == "2.0"
+    assert doc["schema_version"] == SCHEMA_VERSION == "2.1"  # 2.1 added salvage_usd to cash_series
     assert list(doc)[0] == "schema_version"
     assert set(doc) == {"schema_version", "title", "generated_by", "inputs", "lots", "plan", "plan_expected_npv_usd",
                         "hold_cost_total_usd", "break_even", "emulation", "dispatch", "warnings", "joint_plan"}
@@ -101,7 +101,7 @@ def test_json_keys_are_pinned(doc):
     assert set(doc["inputs"]["models"][0]) == {
         "name", "maker", "hashrate_ths", "power_w", "efficiency_j_per_th", "origin_country", "restricted",
         "customs_hold_exposed", "price_usd", "price_source", "tariff_rate", "tariff_source", "unverified_fields",
-        "sources", "price_basis", "price_unverified"}
+        "sources", "price_basis", "price_unverified", "operating_point"}  # operating_point: issue 13 (added, not renamed)
     assert set(doc["lots"][0]["monte_carlo"]["rows"][0]) == {
         "strategy_key", "strategy_name", "npv_p5_usd", "npv_p50_usd", "npv_p95_usd", "npv_mean_usd", "p_win",
         "p_payback", "npv_cvar5_usd"}
@@ -165,9 +165,9 @@ def test_output_to_missing_directory_is_bad_input(tmp_path, capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
-def test_html_is_self_contained_with_four_svg_charts(report):
+def test_html_is_self_contained_with_its_svg_charts(report):
     html = render(report, "html")
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 3 * len(report.lots) + 1  # cash, NPV distribution, tornado per lot; break-even
     for needle in ("http://", "https://", "<script", "<link", "@import", "src="):
         # the only URLs allowed are SVG namespaces and the schema id in text
         hits = [h for h in html.split(needle)[1:] if not h.startswith(("www.w3.org", "minecore.invalid"))]
@@ -187,10 +187,10 @@ def test_every_price_carries_its_basis_and_source_in_json_and_csv(doc, report):
     assert (auradine["price_usd"], auradine["price_unverified"]) == (5400, False)
     assert "no public price" in auradine["price_source"]
     df = pd.read_csv(io.StringIO(render(report, "csv")))
-    opt = df[df.section == "options"].pivot(index="item", columns="metric", values="value")
+    opt = df[df.section == "options"].pivot(index="item", columns="metric", values="text")  # texts: the text column
     assert opt.loc["S21 lot/Auradine AH3880", "price_basis"] == "scenario_assumption"
     assert "no public price" in opt.loc["S21 lot/Auradine AH3880", "price_source"]
-    models = df[df.section == "models"].pivot(index="item", columns="metric", values="value")
+    models = df[df.section == "models"].pivot(index="item", columns="metric", values="text")
     assert set(models["price_basis"]) == {"scenario_assumption"}
 
 
@@ -210,11 +210,12 @@ def test_p_payback_none_renders_n_a_in_table_and_html_and_null_in_json_and_csv(r
     assert abandon["p_payback"] is None
     schema = json_schema()
     _check(doc, schema, schema["$defs"])
-    line = next(x for x in render_text(rep, width=140).splitlines() if x.strip().startswith("Abandon the lot")
+    line = next(x for x in render_text(rep, width=140, sections=("risk",)).splitlines()
+                if x.strip().startswith("Abandon the lot")
                 and "%" in x)
     assert line.split()[-1] == "n/a"
     html = render(rep, "html")
-    assert "<td>n/a</td>" in html
+    assert '<td class="sec">n/a</td>' in html  # P(payback): a column that moves under the name on a phone
     df = pd.read_csv(io.StringIO(render(rep, "csv")))
     cell = df[(df.section == "monte_carlo") & (df.item == "S21 lot/abandon") & (df.metric == "p_payback")]["value"]
     assert len(cell) == 1 and pd.isna(cell.iloc[0])

@@ -9,7 +9,6 @@ import pytest
 
 from minecore.cli.main import main
 from minecore.errors import ScenarioError
-from minecore.reports.defaults import DEFAULT_SCENARIO_TOML
 from minecore.economics import MonteCarloParams, OperatingCosts, Scenario
 from minecore.reports.scenario import default_scenario, load_scenario, parse_scenario, with_monte_carlo
 
@@ -23,10 +22,6 @@ units = 10
 days_held = 30
 price_usd = 2699
 """
-
-
-def test_default_scenario_matches_the_shipped_example_file():
-    assert (ROOT / "examples" / "default.toml").read_text() == DEFAULT_SCENARIO_TOML
 
 
 def test_default_scenario_contents():

@@ -284,6 +284,26 @@ static void test_api_errors(void)
     CHECK(mc_strerror(MC_ERR_SELFTEST) != NULL && mc_strerror(12345) != NULL, "strerror");
 }
 
+/* The automatic choice (mc_set_auto_impl) moves an unforced default and never a forced one. */
+static void test_auto_choice(void)
+{
+    int portable = mc_impl_lookup("portable"), priority = mc_priority_impl(), active = mc_active_impl();
+    int forced = mc_impl_forced();
+    CHECK(mc_auto_impl() == priority, "auto starts as the priority order");
+    CHECK(mc_set_auto_impl("no-such-impl") == MC_ERR_UNKNOWN_IMPL, "set_auto unknown");
+    CHECK(mc_auto_impl() == priority, "set_auto unknown changes nothing");
+    CHECK(mc_set_auto_impl("portable") == MC_OK && mc_auto_impl() == portable, "set_auto portable");
+    CHECK(mc_active_impl() == (forced ? active : portable), "an unforced default follows the automatic choice");
+    CHECK(mc_force_impl(mc_impl_name(priority)) == MC_OK && mc_impl_forced() == 1, "force");
+    CHECK(mc_set_auto_impl(NULL) == MC_OK && mc_auto_impl() == priority, "set_auto NULL: priority order");
+    CHECK(mc_active_impl() == priority, "a forced default stays");
+    CHECK(mc_set_auto_impl("portable") == MC_OK && mc_active_impl() == priority, "a forced default stays (2)");
+    CHECK(mc_force_impl("auto") == MC_OK && mc_impl_forced() == 0 && mc_active_impl() == portable,
+          "force auto: the automatic choice");
+    CHECK(mc_set_auto_impl(NULL) == MC_OK && mc_active_impl() == priority, "restored");
+    if (forced) mc_force_impl(mc_impl_name(active));
+}
+
 int main(int argc, char **argv)
 {
     int id, portable, tested = 0;
@@ -296,6 +316,7 @@ int main(int argc, char **argv)
     portable = mc_impl_lookup("portable");
     test_known_answers();
     test_api_errors();
+    test_auto_choice();
     for (id = 0; id < mc_impl_count(); id++) {
         int st = mc_impl_status(id);
         printf("impl %-8s lanes %2u compiled %d status %s\n", mc_impl_name(id), mc_impl_lanes(id),

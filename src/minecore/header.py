@@ -52,34 +52,49 @@ def _check_uint32(value: object, what: str) -> int:
 
 
 def bits_to_target(bits: int) -> int:
-    """Expand compact ``bits`` into a 256-bit target.
+    """Expand compact ``bits`` into a 256-bit target, as Bitcoin Core's ``arith_uint256::SetCompact`` does.
 
-    ``target = mantissa * 256**(exponent - 3)``.  Raises :class:`InvalidInputError`
-    when the sign bit (0x00800000) is set with a non-zero mantissa, or when the
-    target does not fit in 256 bits.
+    ``exponent = bits >> 24``, ``mantissa = bits & 0x007fffff``; for ``exponent <= 3`` the mantissa is shifted
+    right by ``8 * (3 - exponent)`` bits, else ``target = mantissa * 256**(exponent - 3)``. Raises
+    :class:`InvalidInputError` when
+
+    * the (shifted) mantissa is zero: the target would be 0, which no hash meets (``0x1d000000``, ``0x00000000``,
+      ``0x01003456``); the sign bit does not matter then, as in Core (``0x1d800000`` is this error too);
+    * the sign bit (0x00800000) is set with a non-zero mantissa (Core's ``fNegative``: ``0x1d80ffff``);
+    * the target does not fit in 256 bits (Core's ``fOverflow``).
 
     >>> hex(bits_to_target(0x1d00ffff))
     '0xffff0000000000000000000000000000000000000000000000000000'
+    >>> bits_to_target(0x1d000000)
+    Traceback (most recent call last):
+    ...
+    minecore.errors.InvalidInputError: bits 0x1d000000 encode target 0 (zero mantissa): no hash can meet it
     """
     _check_uint32(bits, "bits")
     exponent = bits >> 24
     mantissa = bits & 0x007FFFFF
-    if bits & 0x00800000:
-        raise InvalidInputError(f"bits 0x{bits:08x} has the sign bit set (negative target)")
     if exponent <= 3:
-        target = mantissa >> (8 * (3 - exponent))
+        mantissa >>= 8 * (3 - exponent)
+        target = mantissa
     else:
         target = mantissa << (8 * (exponent - 3))
+    if mantissa == 0:
+        raise InvalidInputError(f"bits 0x{bits:08x} encode target 0 (zero mantissa): no hash can meet it")
+    if bits & 0x00800000:
+        raise InvalidInputError(f"bits 0x{bits:08x} have the sign bit set with a non-zero mantissa (negative target)")
     if target > MAX_TARGET:
-        raise InvalidInputError(f"bits 0x{bits:08x} overflows 256 bits")
+        raise InvalidInputError(f"bits 0x{bits:08x} overflow 256 bits")
     return target
 
 
 def target_to_bits(target: int) -> int:
-    """Compress a target into compact ``bits`` (rounding down, as Bitcoin Core does)."""
+    """Compress a target into compact ``bits`` (rounding down, as Bitcoin Core's ``GetCompact`` does).
+
+    Target 0 has no valid compact form (:func:`bits_to_target` rejects a zero mantissa), so it is an error.
+    """
     target = check_target(target)
     if target == 0:
-        return 0
+        raise InvalidInputError("target 0 has no compact bits form (a zero mantissa is rejected); no hash meets it")
     size = (target.bit_length() + 7) // 8
     if size <= 3:
         mantissa = target << (8 * (3 - size))
@@ -101,18 +116,45 @@ def check_target(target: object) -> int:
 
 
 def difficulty_to_target(difficulty: float) -> int:
-    """Target for a share/network difficulty (``DIFF1_TARGET / difficulty``), capped at 2^256-1."""
+    """Target for a share/network difficulty (``DIFF1_TARGET / difficulty``, rounded down), capped at 2^256-1.
+
+    A difficulty above ``DIFF1_TARGET`` (about 2.6959e67) would give target 0, which no hash meets: that is an error,
+    as is a difficulty that is not a positive finite number.
+
+    >>> difficulty_to_target(1) == DIFF1_TARGET
+    True
+    >>> difficulty_to_target(10**400)
+    Traceback (most recent call last):
+    ...
+    minecore.errors.InvalidInputError: difficulty 1.00e+400 is beyond the representable range: its target would be 0 (the largest difficulty is DIFF1_TARGET = 0xffff * 2^208, about 2.6959e+67)
+    """
     if isinstance(difficulty, bool) or not isinstance(difficulty, (int, float)):
         raise InvalidInputError(f"difficulty must be a number, not {type(difficulty).__name__}")
-    if not difficulty > 0 or difficulty != difficulty or difficulty == float("inf"):
-        raise InvalidInputError(f"difficulty must be a positive finite number, got {difficulty}")
     if isinstance(difficulty, int):
+        if difficulty <= 0:
+            raise InvalidInputError(f"difficulty must be a positive finite number, got {difficulty}")
         target = DIFF1_TARGET // difficulty
     else:
+        if not difficulty > 0 or difficulty != difficulty or difficulty == float("inf"):
+            raise InvalidInputError(f"difficulty must be a positive finite number, got {difficulty}")
         # exact rational arithmetic avoids float rounding for large difficulties
         num, den = float(difficulty).as_integer_ratio()
         target = DIFF1_TARGET * den // num
+    if target == 0:
+        raise InvalidInputError(
+            f"difficulty {_short(difficulty)} is beyond the representable range: its target would be 0 "
+            f"(the largest difficulty is DIFF1_TARGET = 0xffff * 2^208, about 2.6959e+67)"
+        )
     return min(target, MAX_TARGET)
+
+
+def _short(number: float) -> str:
+    """A number for a message: an int too long to print whole as ``1e+400`` (3 significant digits)."""
+    if isinstance(number, int) and abs(number) >= 10**20:
+        from decimal import Decimal
+
+        return format(Decimal(number), ".3g")
+    return str(number)
 
 
 def target_to_difficulty(target: int) -> float:

@@ -27,6 +27,12 @@ class ScanResult:
     nonces : tuple[int, ...] — every winning nonce in the range, ascending
     hashes : int — hashes tried
     seconds : float — wall time of the scan [s]
+    backend : str — the backend's name
+    threads : int — threads the scan ran on: the request clamped to the backend's maximum (native 256, numba
+        ``NUMBA_NUM_THREADS``, hashlib 1), and fewer for a scan too small to share
+    impl : str or None — the kernel that ran: the native path (``avx512``, ``shani``, ``avx2``, ``portable``), the
+        numba kernel (``shani``, ``lanes``) or ``hashlib``
+    threads_requested : int or None — the ``threads`` asked for (all cores when ``None`` was passed)
     """
 
     nonces: tuple[int, ...]
@@ -34,6 +40,8 @@ class ScanResult:
     seconds: float
     backend: str
     threads: int
+    impl: str | None = None
+    threads_requested: int | None = None
 
     @property
     def hashes_per_second(self) -> float:
@@ -49,6 +57,8 @@ class VersionScanResult:
     seconds: float
     backend: str
     threads: int
+    impl: str | None = None
+    threads_requested: int | None = None
 
     @property
     def nonces(self) -> tuple[tuple[int, int], ...]:
@@ -103,6 +113,11 @@ def resolve_threads(threads: int | None) -> int:
     return threads
 
 
+def clamp_threads(engine: Backend, threads: int) -> int:
+    """``threads`` clamped to the backend's maximum (``engine.max_threads``)."""
+    return max(1, min(threads, getattr(engine, "max_threads", threads)))
+
+
 def _check_versions(version_mask: int, versions: "int | range") -> tuple[int, int, int]:
     version_mask = _int(version_mask, "version_mask")
     if not 0 < version_mask <= 0xFFFFFFFF:
@@ -139,7 +154,7 @@ def scan(
     target : int — 256-bit target; a hash wins when ``int.from_bytes(hash, "little") <= target``
     nonce_start, count : int — the range; ``nonce_start + count <= 2**32``
     backend : name, Backend or None (``minecore.backends.best()``)
-    threads : int or None (all cores)
+    threads : int or None (all cores); clamped to the backend's maximum (``ScanResult.threads`` says how many ran)
 
     >>> from minecore import BlockHeader, scan
     >>> genesis = BlockHeader.from_hex(
@@ -151,12 +166,14 @@ def scan(
     prefix = header_prefix(header)
     target = check_target(target)
     nonce_start, count = check_nonce_range(nonce_start, count)
-    threads = resolve_threads(threads)
+    requested = resolve_threads(threads)
     engine = resolve(backend)
+    threads = clamp_threads(engine, requested)
     t0 = time.perf_counter()
     nonces = engine.scan_nonces(prefix, target, nonce_start, count, threads) if count else []
     seconds = time.perf_counter() - t0
-    return ScanResult(tuple(nonces), count, seconds, engine.name, threads)
+    return ScanResult(tuple(nonces), count, seconds, engine.name, engine.threads_used(count, threads),
+                      engine.impl_name, requested)
 
 
 def scan_versions(
@@ -181,8 +198,9 @@ def scan_versions(
     target = check_target(target)
     version_mask, roll_start, roll_count = _check_versions(version_mask, versions)
     nonce_start, count = check_nonce_range(nonce_start, count)
-    threads = resolve_threads(threads)
+    requested = resolve_threads(threads)
     engine = resolve(backend)
+    threads = clamp_threads(engine, requested)
     t0 = time.perf_counter()
     pairs = (
         engine.scan_versions(prefix, target, version_mask, roll_start, roll_count, nonce_start, count, threads)
@@ -190,4 +208,6 @@ def scan_versions(
         else []
     )
     seconds = time.perf_counter() - t0
-    return VersionScanResult(tuple(pairs), count * roll_count, seconds, engine.name, threads)
+    hashes = count * roll_count
+    return VersionScanResult(tuple(pairs), hashes, seconds, engine.name, engine.threads_used(hashes, threads),
+                             engine.impl_name, requested)

@@ -75,13 +75,22 @@ int         mc_impl_compiled(int id);    /* 1 when the ISA file was built into t
 int         mc_impl_status(int id);      /* MC_OK when usable here, else MC_ERR_UNSUPPORTED_IMPL / MC_ERR_SELFTEST */
 /* id (>= 0) of a usable implementation, or MC_ERR_UNKNOWN_IMPL / MC_ERR_UNSUPPORTED_IMPL / MC_ERR_SELFTEST. */
 int         mc_impl_lookup(const char *name);
-/* The active (default) implementation: the first usable one in priority order, unless MINECORE_NATIVE_IMPL named
+/* The active (default) implementation: the automatic choice (see mc_auto_impl), unless MINECORE_NATIVE_IMPL named
  * another at first use or mc_force_impl() was called.  Returns its id, or the MC_ERR_* the environment variable
  * caused (then scans with MC_IMPL_DEFAULT fail with that code until mc_force_impl succeeds). */
 int         mc_active_impl(void);
 const char *mc_active_impl_name(void);   /* NULL when mc_active_impl() < 0 */
-/* Make `name` the default; NULL or "" or "auto" restores automatic choice.  Returns MC_OK or MC_ERR_*. */
+/* Make `name` the default; NULL or "" or "auto" restores the automatic choice.  Returns MC_OK or MC_ERR_*. */
 int         mc_force_impl(const char *name);
+/* 1 when the default was forced (MINECORE_NATIVE_IMPL other than "auto", or mc_force_impl(name)), else 0. */
+int         mc_impl_forced(void);
+/* The first usable implementation in priority order (the static guess), or an MC_ERR_* when none is usable. */
+int         mc_priority_impl(void);
+/* The automatic choice: mc_priority_impl() unless mc_set_auto_impl() installed another (a measured one). */
+int         mc_auto_impl(void);
+/* Make `name` (a usable implementation) the automatic choice; NULL or "" restores the priority order.  The default
+ * follows unless it is forced.  Returns MC_OK or MC_ERR_*. */
+int         mc_set_auto_impl(const char *name);
 
 /* ---- CPU features (read once with cpuid/xgetbv) ---- */
 #define MC_CPU_SSSE3     (1u << 0)

@@ -92,6 +92,30 @@ def force_impl(name):
     return mc_force_impl(raw)
 
 
+def impl_forced():
+    """True when the default implementation was forced (MINECORE_NATIVE_IMPL or force_impl(name))."""
+    return bool(mc_impl_forced())
+
+
+def priority_impl():
+    """Id of the first usable implementation in priority order (the static guess), or a negative MC_ERR_*."""
+    return mc_priority_impl()
+
+
+def auto_impl():
+    """Id of the automatic choice (the measured one once set_auto_impl was called), or a negative MC_ERR_*."""
+    return mc_auto_impl()
+
+
+def set_auto_impl(name):
+    """Make ``name`` the automatic choice (None: the priority order again); the default follows unless forced.
+    Returns MC_OK or a negative MC_ERR_*."""
+    cdef bytes raw = b"" if name is None else name.encode("utf-8", "replace")
+    if b"\0" in raw:
+        return MC_ERR_UNKNOWN_IMPL
+    return mc_set_auto_impl(raw)
+
+
 def rolled_version(uint32_t base, uint32_t mask, uint32_t index):
     return mc_rolled_version(base, mask, index)
 

@@ -17,10 +17,24 @@ class Backend(abc.ABC):
         Registry name (``"native"``, ``"numba"``, ``"hashlib"``).
     lanes : int
         Hashes computed side by side by one thread.
+    max_threads : int
+        Most threads one scan uses.
     """
 
     name: str = "?"
     lanes: int = 1
+    #: most threads one scan uses; :func:`minecore.scan` clamps ``threads`` to it
+    max_threads: int = 1
+
+    def threads_used(self, hashes: int, threads: int) -> int:
+        """Threads a scan of ``hashes`` hashes actually runs on when asked for ``threads`` (clamped to
+        :attr:`max_threads`; backends that skip threads for small scans say so)."""
+        return max(1, min(threads, self.max_threads))
+
+    @property
+    def impl_name(self) -> str:
+        """Short name of the kernel this backend runs (a native path, a numba kernel, ``"hashlib"``)."""
+        return str(self.info()["impl"])
 
     @abc.abstractmethod
     def info(self) -> dict:

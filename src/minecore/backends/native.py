@@ -3,7 +3,9 @@
 Implementation choice, per backend object:
 
 * ``NativeBackend()`` follows ``MINECORE_NATIVE_IMPL`` when it is set (read when the object is made), else the
-  process default: the fastest implementation this CPU supports that passed its self-test;
+  process default: the implementation measured fastest on this CPU among those that passed their self-test
+  (:func:`auto_choice`, remembered per CPU in the user cache: :mod:`minecore.backends.calibration`), or the first
+  usable one in priority order when measuring is off or impossible;
 * ``NativeBackend(impl="avx2")`` or ``backend.force_impl("avx2")`` pins one implementation;
 * :func:`force_impl` changes the process default (what ``impl=None`` objects use).
 
@@ -19,17 +21,23 @@ True
 from __future__ import annotations
 
 import os
+import threading
 
 from ..errors import (BackendUnavailableError, ImplementationSelfTestError, InvalidInputError,
                       UnknownImplementationError, UnsupportedImplementationError)
+from . import calibration
 from .base import Backend
 
 #: every implementation name the kernel knows, in priority order
 KNOWN_IMPLS = ("avx512", "shani", "avx2", "portable")
 ENV_IMPL = "MINECORE_NATIVE_IMPL"
 ENV_PURE = "MINECORE_PUREPYTHON"
+ENV_CPU_MASK = "MINECORE_NATIVE_CPU_MASK"
 #: more threads than this are clamped (each one is an OS thread)
 MAX_THREADS = 256
+
+_choice_lock = threading.Lock()
+_choice: "calibration.Choice | None" = None  # the automatic choice installed in the C dispatcher
 
 
 def _pure_python_forced() -> bool:
@@ -102,11 +110,85 @@ def force_impl(name: str | None) -> None:
 
 
 def impls_usable() -> list[str]:
-    """Names of the implementations usable on this CPU, fastest first ([] when the extension is missing)."""
+    """Names of the implementations usable on this CPU, in priority order ([] when the extension is missing)."""
     if probe() is not None:
         return []
     ext = _extension()
     return [i["name"] for i in ext.impls() if i["status"] == ext.OK]
+
+
+def check_cpu_mask() -> None:
+    """Raise :class:`InvalidInputError` naming ``MINECORE_NATIVE_CPU_MASK`` when it is set but not an integer
+    (decimal, 0x hex or 0 octal, as C's ``strtoul(s, NULL, 0)`` reads it; C would silently read garbage as 0)."""
+    raw = os.environ.get(ENV_CPU_MASK, "")
+    if not raw.strip():
+        return
+    text = raw.strip().lower()
+    try:
+        if text.startswith("0x"):
+            value = int(text[2:], 16)
+        elif len(text) > 1 and text.startswith("0"):
+            value = int(text[1:], 8)
+        else:
+            value = int(text, 10)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise InvalidInputError(
+            f"{ENV_CPU_MASK}={raw!r} is not a 32-bit mask (an integer: decimal, 0x hex or 0 octal)"
+        )
+
+
+def _calibration_fields(ext) -> dict:
+    """What makes a measurement valid for another process: the CPU, the features the kernel sees, the version."""
+    from .. import __version__
+
+    return {"cpu": calibration.cpu_model(), "features": ext.cpu_features(), "minecore": __version__}
+
+
+def _runners(ext, usable: list[str]) -> dict:
+    """{impl: run(n)}: a 1-thread scan of n nonces with target 0 on that implementation."""
+    header76 = bytes.fromhex(calibration.HEADER_HEX)[:76]
+    target = bytes(32)
+    ids = {name: _lookup(name) for name in usable}
+    return {name: (lambda n, i=ids[name]: ext.scan(i, header76, target, 0, n, 1)) for name in usable}
+
+
+def _forced_reason(ext) -> str | None:
+    env = os.environ.get(ENV_IMPL, "").strip()
+    if env and env != "auto":
+        return f"{ENV_IMPL}={env}"
+    if ext.impl_forced():
+        return "force_impl()"
+    return None
+
+
+def auto_choice(recalibrate: bool = False) -> "calibration.Choice":
+    """The implementation ``NativeBackend()`` uses when none is forced, installed as the C dispatcher's automatic
+    choice: measured (once per CPU, then read from the user cache), or the priority order when calibration is off
+    (``MINECORE_NO_CALIBRATION=1``), the cache cannot be written or measuring failed. Never measures while the
+    process default is forced (``MINECORE_NATIVE_IMPL``, :func:`force_impl`); ``recalibrate`` measures again."""
+    global _choice
+    reason = probe()
+    if reason is not None:
+        raise BackendUnavailableError(f"backend 'native' is not available: {reason}")
+    ext = _extension()
+    with _choice_lock:
+        forced = _forced_reason(ext)
+        if forced is not None:
+            active = ext.active_impl()
+            name = ext.impls()[active]["name"] if active >= 0 else os.environ.get(ENV_IMPL, "").strip()
+            return calibration.Choice("native", name, calibration.FORCED, forced,
+                                      cache_file=str(calibration.cache_path()))
+        usable = impls_usable()
+        # remembered per process and cache file by calibration.choose: cheap after the first call
+        choice = calibration.choose("native", usable, _calibration_fields(ext), lambda: _runners(ext, usable),
+                                    recalibrate=recalibrate)
+        code = ext.set_auto_impl(choice.choice)
+        if code < 0:
+            raise _error_for(code, choice.choice)
+        _choice = choice
+        return choice
 
 
 class NativeBackend(Backend):
@@ -121,26 +203,58 @@ class NativeBackend(Backend):
 
     name = "native"
 
+    max_threads = MAX_THREADS
+
     def __init__(self, impl: str | None = None) -> None:
         reason = probe()
         if reason is not None:
             raise BackendUnavailableError(f"backend 'native' is not available: {reason}")
+        check_cpu_mask()
         self._ext = _extension()
         self._impl_id: int | None = None
+        self._forced_by: str | None = None
+        from_env = False
         if impl is None:
             impl = os.environ.get(ENV_IMPL, "").strip() or None
+            from_env = impl is not None
             if impl == "auto":
                 impl = None
         if impl is not None:
-            self.force_impl(impl)
+            try:
+                self.force_impl(impl)
+            except UnknownImplementationError as exc:
+                if not from_env:
+                    raise
+                raise type(exc)(f"{ENV_IMPL}={impl!r}: {exc}") from None
+            self._forced_by = f"{ENV_IMPL}={impl}" if from_env else f"NativeBackend(impl={impl!r})"
         elif self._ext.active_impl() < 0:
             raise _error_for(self._ext.active_impl(), "(process default)")
+        else:
+            auto_choice()  # measures once per CPU (then cached); a no-op when the process default is forced
 
     # ------------------------------------------------------------------ implementation choice
     def force_impl(self, name: str | None) -> "NativeBackend":
         """Pin this backend to implementation ``name`` (``None``/``"auto"``: follow the process default)."""
         self._impl_id = None if name in (None, "auto") else _lookup(name)
+        self._forced_by = None if self._impl_id is None else f"force_impl({name!r})"
         return self
+
+    def choice(self) -> dict:
+        """How this backend's implementation was chosen: ``{"choice", "source", "reason", "rates_hps", ...}``
+        (see :class:`minecore.backends.calibration.Choice`)."""
+        if self._forced_by is not None:
+            return calibration.Choice("native", self.impl, calibration.FORCED, self._forced_by,
+                                      cache_file=str(calibration.cache_path())).as_dict()
+        forced = _forced_reason(self._ext)
+        if forced is not None or _choice is None:
+            return calibration.Choice("native", self.impl, calibration.FORCED if forced else calibration.STATIC,
+                                      forced, cache_file=str(calibration.cache_path())).as_dict()
+        return _choice.as_dict()
+
+    def threads_used(self, hashes: int, threads: int) -> int:
+        """Threads a scan of ``hashes`` hashes starts when asked for ``threads``: at most 256, and one per 16,384
+        hashes (``MIN_HASHES_PER_THREAD`` of the Cython layer: a smaller share is not worth a thread)."""
+        return max(1, min(threads, MAX_THREADS, hashes // self._ext.MIN_HASHES_PER_THREAD))
 
     @property
     def impl_id(self) -> int:
@@ -158,6 +272,10 @@ class NativeBackend(Backend):
         return self._ext.impls()[self.impl_id]["name"]
 
     @property
+    def impl_name(self) -> str:
+        return self.impl
+
+    @property
     def lanes(self) -> int:  # type: ignore[override]
         return int(self._ext.impls()[self.impl_id]["lanes"])
 
@@ -172,6 +290,8 @@ class NativeBackend(Backend):
             "impls_usable": [i["name"] for i in impls if i["status"] == self._ext.OK],
             "impls_status": {i["name"]: _status_text(self._ext, i) for i in impls},
             "threads_default": os.cpu_count() or 1,
+            "max_threads": MAX_THREADS,
+            "calibration": self.choice(),
         }
 
     # ------------------------------------------------------------------ hashing

@@ -2,10 +2,13 @@
 
 Nothing here imports numba until a :class:`NumbaBackend` is made (``backends.get("numba")``):
 :func:`probe`, :func:`cache_status` and :func:`describe` only look at files, so ``import minecore``,
-``minecore --help`` and ``minecore backends`` stay light. Making the backend picks the scan kernel
-(:func:`selected_kernel`: SHA-NI where the CPU has it, else the 16-lane kernel; ``MINECORE_NUMBA_KERNEL``
-overrides) and compiles it (once: about 7 s for SHA-NI, 30 s for the lanes) or loads its two entry
-points from numba's on-disk cache (``cache=True``); the buffer-hashing kernel follows on the first ``sha256d``.
+``minecore --help`` and ``minecore backends`` stay light. Making the backend picks the scan kernel:
+``MINECORE_NUMBA_KERNEL`` (or ``NumbaBackend(kernel=...)``) forces one; otherwise, where the CPU can run both
+(it has SHA), the one measured fastest on this CPU (:func:`auto_choice`, remembered in the user cache by
+:mod:`minecore.backends.calibration`; measuring loads both kernels once), else the 16-lane kernel. The static
+order (SHA-NI first) is the fallback when measuring is off or impossible. The kernel is compiled once (about 7 s
+for SHA-NI, 30 s for the lanes) or loaded with its two entry points from numba's on-disk cache (``cache=True``);
+the buffer-hashing kernel follows on the first ``sha256d``.
 
 A scan runs in batches of about :data:`BATCH_SECONDS` of work, so Ctrl-C raises
 ``KeyboardInterrupt`` within about that long. Each batch is split into work
@@ -34,6 +37,7 @@ from pathlib import Path
 
 from ..errors import BackendUnavailableError
 from ..header import rolled_version
+from . import calibration
 from .base import Backend
 
 #: Work per batch between Ctrl-C checks [s].
@@ -47,8 +51,11 @@ ITEMS_PER_THREAD = 1
 ITEM_CAPACITY = 64
 #: Kernel modules under ``minecore/kernels`` whose functions numba caches.
 KERNEL_MODULES = ("sha256", "scan", "digest", "shani")
-#: The scan kernels: ``MINECORE_NUMBA_KERNEL`` picks one (default ``auto``: SHA-NI where the CPU has it).
+#: The scan kernels: ``MINECORE_NUMBA_KERNEL`` picks one (default ``auto``: the faster one measured on this CPU).
 KERNELS = ("lanes", "shani")
+#: Static priority order (the fallback when nothing was measured).
+PRIORITY = ("shani", "lanes")
+ENV_KERNEL = "MINECORE_NUMBA_KERNEL"
 #: Modules each scan kernel loads (its scan module first; ``digest`` only on the first ``sha256d``).
 KERNEL_MODULES_OF = {"lanes": ("scan", "sha256", "digest"), "shani": ("shani", "sha256", "digest")}
 #: Lanes (nonces hashed side by side) of each kernel.
@@ -154,11 +161,16 @@ def cache_status() -> str:
 
 
 def kernel_modules() -> tuple[str, ...]:
-    """The kernel modules the selected scan kernel may load (what ``cache_status`` checks)."""
+    """The kernel modules making the backend may load (what ``cache_status`` checks): the chosen scan kernel's,
+    or every usable kernel's while the choice is still to be measured (measuring runs each of them)."""
     try:
-        return KERNEL_MODULES_OF[selected_kernel(_features_without_numba())]
+        choice = _describe_choice(_features_without_numba())
     except BackendUnavailableError:
         return KERNEL_MODULES_OF["lanes"]
+    if choice.source == PENDING:
+        kernels = usable_kernels(_features_without_numba(), _jit_disabled_env())
+        return tuple(dict.fromkeys(m for k in kernels for m in KERNEL_MODULES_OF[k]))
+    return KERNEL_MODULES_OF[choice.choice]
 
 
 def _impl_names(features, kernel: str, jit_disabled: bool) -> tuple[str, list[str]]:
@@ -172,15 +184,17 @@ def _impl_names(features, kernel: str, jit_disabled: bool) -> tuple[str, list[st
 
 
 def describe() -> dict:
-    """What ``minecore backends`` shows for numba, without importing it."""
+    """What ``minecore backends`` shows for numba, without importing it (nor measuring: a choice not measured yet
+    shows the static order's kernel, with ``calibration.source`` ``"not measured yet"``)."""
     features = _features_without_numba()
     try:
-        kernel = selected_kernel(features)
+        choice = _describe_choice(features)
     except BackendUnavailableError as exc:
         return {"numba": _numba_version(), "lanes": None, "kernel": None, "note": str(exc), "cache": cache_status()}
+    kernel = choice.choice
     impl, usable = _impl_names(features, kernel, _jit_disabled_env())
     return {"numba": _numba_version(), "lanes": KERNEL_LANES[kernel], "kernel": kernel, "impl": impl,
-            "impls_usable": usable, "cache": cache_status()}
+            "impls_usable": usable, "cache": cache_status(), "calibration": choice.as_dict()}
 
 
 # ---------------------------------------------------------------------------- kernel choice
@@ -210,20 +224,76 @@ def _features_without_numba() -> set[str]:
         return set()
 
 
+def usable_kernels(features: set[str] | list[str], jit_disabled: bool) -> list[str]:
+    """The scan kernels this CPU can run, in static priority order (SHA-NI first); only ``lanes`` without the JIT
+    (an LLVM intrinsic cannot run as Python)."""
+    if jit_disabled:
+        return ["lanes"]
+    return [k for k in PRIORITY if k != "shani" or "sha" in features]
+
+
+def wanted_kernel(wanted: str | None = None) -> str:
+    """``wanted`` (else ``MINECORE_NUMBA_KERNEL``) normalised: ``"lanes"``, ``"shani"`` or ``"auto"`` (the default).
+    Raises :class:`BackendUnavailableError` naming the variable for an unknown name."""
+    source = "kernel" if wanted is not None else ENV_KERNEL
+    raw = wanted if wanted is not None else os.environ.get(ENV_KERNEL, "")
+    value = raw.strip().lower() or "auto"
+    if value not in KERNELS + ("auto",):
+        raise BackendUnavailableError(
+            f"backend 'numba' is not available: {source}={raw.strip()!r} is not one of lanes, shani, auto"
+        )
+    return value
+
+
+#: calibration source of a choice ``minecore backends`` shows before the first use measured it
+PENDING = "not measured yet"
+
+
+def _calibration_fields() -> dict:
+    """What makes a measurement valid for another process (read without importing numba)."""
+    from .. import __version__
+
+    features = _features_without_numba()
+    return {
+        "cpu": calibration.cpu_model(),
+        "features": [f for f in SHOWN_FEATURES if f in features],
+        "llvm_cpu": os.environ.get("NUMBA_CPU_NAME", "").strip() or "host",
+        "numba": _numba_version(),
+        "minecore": __version__,
+    }
+
+
+def _describe_choice(features) -> "calibration.Choice":
+    """The kernel choice as known without importing numba or measuring."""
+    jit_disabled = _jit_disabled_env()
+    wanted = wanted_kernel()
+    static = selected_kernel(features, jit_disabled, wanted)
+    path = str(calibration.cache_path())
+    if wanted != "auto":
+        return calibration.Choice("numba", static, calibration.FORCED, f"{ENV_KERNEL}={wanted}", cache_file=path)
+    usable = usable_kernels(features, jit_disabled)
+    if len(usable) == 1:
+        reason = "NUMBA_DISABLE_JIT" if jit_disabled else None
+        return calibration.Choice("numba", usable[0], calibration.ONLY, reason, cache_file=path)
+    off = calibration.disabled_reason()
+    if off:
+        return calibration.Choice("numba", usable[0], calibration.STATIC, off, cache_file=path)
+    remembered = calibration.lookup("numba", usable, _calibration_fields())
+    if remembered is not None:
+        return remembered
+    return calibration.Choice("numba", usable[0], PENDING,
+                              "measured on first use, or by `minecore backends --recalibrate`", cache_file=path)
+
+
 def selected_kernel(features: set[str] | list[str], jit_disabled: bool | None = None, wanted: str | None = None) -> str:
-    """``"shani"`` or ``"lanes"``: ``wanted``, else ``MINECORE_NUMBA_KERNEL`` (``lanes``, ``shani`` or ``auto``, the
-    default), where auto means SHA-NI when the CPU has the ``sha`` feature. Without the JIT it is always ``lanes``
-    (an LLVM intrinsic cannot run as Python). Raises :class:`BackendUnavailableError` for an unknown name, or
-    ``shani`` asked for on a CPU without SHA."""
+    """The static choice, ``"shani"`` or ``"lanes"``: ``wanted``, else ``MINECORE_NUMBA_KERNEL`` (``lanes``,
+    ``shani`` or ``auto``, the default), where auto means the first usable kernel in priority order (SHA-NI when the
+    CPU has the ``sha`` feature; :class:`NumbaBackend` measures instead, see :func:`auto_choice`). Without the JIT
+    it is always ``lanes`` (an LLVM intrinsic cannot run as Python). Raises :class:`BackendUnavailableError` for an
+    unknown name, or ``shani`` asked for on a CPU without SHA."""
     if jit_disabled is None:
         jit_disabled = _jit_disabled_env()
-    if wanted is None:
-        wanted = os.environ.get("MINECORE_NUMBA_KERNEL", "")
-    wanted = wanted.strip().lower() or "auto"
-    if wanted not in KERNELS + ("auto",):
-        raise BackendUnavailableError(
-            f"backend 'numba' is not available: MINECORE_NUMBA_KERNEL={wanted!r} is not one of lanes, shani, auto"
-        )
+    wanted = wanted_kernel(wanted)
     if jit_disabled:
         return "lanes"
     has_sha = "sha" in features
@@ -232,8 +302,36 @@ def selected_kernel(features: set[str] | list[str], jit_disabled: bool | None = 
             "backend 'numba' is not available: MINECORE_NUMBA_KERNEL=shani but the CPU has no SHA extensions"
         )
     if wanted == "auto":
-        return "shani" if has_sha else "lanes"
+        return usable_kernels(features, jit_disabled)[0]
     return wanted
+
+
+def auto_choice(features, jit_disabled: bool, recalibrate: bool = False) -> "calibration.Choice":
+    """The kernel ``NumbaBackend()`` runs when none is forced: where both kernels are usable, the faster one
+    measured on this CPU (1 thread, compilation and loading excluded: each kernel's first call is untimed), read
+    from the user cache after the first time; the static order when measuring is off or impossible."""
+    usable = usable_kernels(features, jit_disabled)
+    header76 = bytes.fromhex(calibration.HEADER_HEX)[:76]
+
+    def runners():
+        engines = {k: NumbaBackend(kernel=k) for k in usable}  # forced: no recursion; loads (or compiles) each
+        return {k: (lambda n, b=engines[k]: b.scan_nonces(header76, 0, 0, n, 1)) for k in usable}
+
+    # process CPU time: numba may run even a 1-thread launch on a pool thread, depending on the threading layer
+    return calibration.choose("numba", usable, _calibration_fields(), runners, recalibrate=recalibrate,
+                              clock=time.process_time)
+
+
+def recalibrate() -> "calibration.Choice":
+    """Measure the scan kernels again (imports numba; loads or compiles both kernels) and store the choice;
+    a forced kernel (``MINECORE_NUMBA_KERNEL``) is reported, not measured."""
+    probe_reason = probe()
+    if probe_reason is not None:
+        raise BackendUnavailableError(f"backend 'numba' is not available: {probe_reason}")
+    engine = NumbaBackend(kernel="lanes")  # imports numba and reads the features LLVM compiles for
+    if wanted_kernel() != "auto":
+        return _describe_choice(_features_without_numba())
+    return auto_choice(engine.cpu_features(), engine._jit_disabled(), recalibrate=True)
 
 
 # ---------------------------------------------------------------------------- helpers (no numba)
@@ -285,7 +383,17 @@ class NumbaBackend(Backend):
         self._load_lock = threading.Lock()
         self._launch_lock = threading.Lock()
         self._rate_per_thread = 0.0  # hashes/s of one thread, measured on the last batch
-        self.kernel = selected_kernel(self.cpu_features(), bool(numba.config.DISABLE_JIT), kernel)
+        self.max_threads = max(1, int(numba.config.NUMBA_NUM_THREADS))
+        jit_disabled = bool(numba.config.DISABLE_JIT)
+        wanted = wanted_kernel(kernel)
+        self.kernel = selected_kernel(self.cpu_features(), jit_disabled, wanted)
+        if wanted == "auto":
+            self._choice = auto_choice(self.cpu_features(), jit_disabled)
+            self.kernel = self._choice.choice
+        else:
+            forced_by = f"NumbaBackend(kernel={kernel!r})" if kernel is not None else f"{ENV_KERNEL}={wanted}"
+            self._choice = calibration.Choice("numba", self.kernel, calibration.FORCED, forced_by,
+                                              cache_file=str(calibration.cache_path()))
         self.lanes = KERNEL_LANES[self.kernel]
         # Load (or compile, on a cold cache) the scan kernels now, so that a scan's timing holds only hashing.
         self._scan_kernels = self._import(KERNEL_MODULES_OF[self.kernel][0])
@@ -333,7 +441,21 @@ class NumbaBackend(Backend):
             "numba": self._numba.__version__,
             "threading_layer": self._threading_layer(),
             "cache": cache_status(),
+            "max_threads": self.max_threads,
+            "calibration": self.choice(),
         }
+
+    def choice(self) -> dict:
+        """How the scan kernel was chosen: ``{"choice", "source", "reason", "rates_hps", ...}``."""
+        return self._choice.as_dict()
+
+    @property
+    def impl_name(self) -> str:
+        return self.kernel
+
+    def threads_used(self, hashes: int, threads: int) -> int:
+        """Threads a scan runs on: at most ``NUMBA_NUM_THREADS``, and no more than one per lane block."""
+        return max(1, min(threads, self.max_threads, -(-hashes // self.lanes)))
 
     def cpu_features(self) -> list[str]:
         """The shown CPU features LLVM compiles for (``NUMBA_CPU_FEATURES`` when set)."""

@@ -20,6 +20,7 @@ class HashlibBackend(Backend):
 
     name = "hashlib"
     lanes = 1
+    max_threads = 1  # the reference is single-threaded on purpose
 
     def info(self) -> dict:
         return {
@@ -29,7 +30,12 @@ class HashlibBackend(Backend):
             "impl": f"hashlib ({platform.python_implementation()})",
             "impls_compiled": ["hashlib"],
             "impls_usable": ["hashlib"],
+            "max_threads": self.max_threads,
         }
+
+    @property
+    def impl_name(self) -> str:
+        return "hashlib"
 
     def sha256d(self, data: bytes) -> bytes:
         return hashlib.sha256(hashlib.sha256(data).digest()).digest()

@@ -22,7 +22,10 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "native": ("minecore.backends.native", "NativeBackend"),
     "numba": ("minecore.backends.numba_backend", "NumbaBackend"),
     "hashlib": ("minecore.backends.reference", "HashlibBackend"),
+    "cuda": ("minecore.backends.cuda_backend", "CudaBackend"),  # opt-in: after hashlib, so best() never picks it
 }
+
+ENV_BACKEND = "MINECORE_BACKEND"
 
 _instances: dict[str, Backend] = {}
 #: backends whose probe passed but which failed when loaded (e.g. numba installed but broken)
@@ -118,7 +121,7 @@ def get(name: str) -> Backend:
 
 def forced() -> str | None:
     """The backend name ``MINECORE_BACKEND`` forces, or ``None``."""
-    value = os.environ.get("MINECORE_BACKEND", "").strip()
+    value = os.environ.get(ENV_BACKEND, "").strip()
     return value or None
 
 
@@ -131,7 +134,11 @@ def best() -> Backend:
     """
     name = forced()
     if name:
-        return get(name)
+        try:
+            return get(name)
+        except (UnknownBackendError, BackendUnavailableError) as exc:
+            # say where the name came from: the user set it in the environment, not in a call
+            raise type(exc)(f"{ENV_BACKEND}={name!r}: {exc}") from None
     for name in BACKENDS:
         if _probe(name) is None:
             try:

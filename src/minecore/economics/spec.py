@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import MissingFiguresError, UnknownOriginError
+from ..errors import InvalidInputError, MissingFiguresError, UnknownOriginError
 from ..validate import check_fields, spec as _spec
 
 #: Where a unit price comes from: the user's own figure (a quote or a scenario assumption), the catalog's
@@ -44,6 +44,9 @@ class MachineSpec:
     unverified: tuple[str, ...] = ()
     price_basis: str = "scenario_assumption"  #: one of :data:`PRICE_BASES`
     price_source: str = ""  #: where the price comes from, in words
+    #: the operating point ``hashrate_ths``/``power_w`` are at, in words ("" = the catalog's nameplate); set by
+    #: :meth:`at_operating_point` from the hardware twin (profile, inlet temperature, cooling, failed boards, age)
+    operating_point: str = ""
 
     def __post_init__(self) -> None:
         check_fields(self, prefix=f"{self.name}: " if isinstance(self.name, str) else "")
@@ -56,14 +59,36 @@ class MachineSpec:
         """Energy per terahash [J/TH] = W / (TH/s)."""
         return self.power_w / self.hashrate_ths
 
+    def at_operating_point(self, model: Any, operating: Any) -> "MachineSpec":
+        """Copy at an operating point of the hardware twin of catalog ``model``: ``operating`` is a
+        :class:`minecore.hardware.OperatingConditions` or a dict of its fields (profile eco/normal/turbo or a power
+        target, ambient_c, cooling, failed_boards, age_years, degradation_per_year). The unit price stays (it was set
+        from the nameplate); ``operating_point`` says which point and which twin the figures come from.
+
+        >>> from minecore.hardware import get_model
+        >>> s21 = MachineSpec.from_catalog("Antminer S21", 2800)
+        >>> eco = s21.at_operating_point(get_model("S21"), {"profile": "eco", "ambient_c": 35})
+        >>> round(eco.hashrate_ths, 1), round(eco.power_w), eco.price_usd
+        (174.7, 2992, 2800.0)
+        """
+        from ..hardware.chip_model import OperatingConditions, operating_point_for  # layer below; imported lazily
+
+        cond = operating if isinstance(operating, OperatingConditions) else OperatingConditions(**dict(operating))
+        op = operating_point_for(model, cond)
+        if op.shutdown or not op.hashrate_ths > 0:
+            raise InvalidInputError(f"{self.name} does not hash at {cond.label()}: {op.label()}")
+        return dataclasses.replace(self, hashrate_ths=op.hashrate_ths, power_w=op.power_w, operating_point=op.label())
+
     @classmethod
     def from_model(cls, model: Any, price_usd: float | None = None, *, origin_country: str | None = None,
-                   assume_price: bool = False, price_source: str | None = None) -> "MachineSpec":
+                   assume_price: bool = False, price_source: str | None = None,
+                   operating: Any = None) -> "MachineSpec":
         """Build from a :class:`minecore.hardware.MinerModel` (or anything with the same attributes).
 
         ``price_usd`` (with ``price_source``) is the user's figure; else the catalog's dated price; else, with
         ``assume_price``, :func:`assumed_price_usd` (flagged ``price_usd`` in ``unverified``).
-        ``origin_country`` overrides the catalog's ``assembly_country``. Raises :class:`MissingFiguresError`
+        ``origin_country`` overrides the catalog's ``assembly_country``; ``operating`` (see :meth:`at_operating_point`)
+        puts the figures at an operating point of the model's twin. Raises :class:`MissingFiguresError`
         when the model has no published hashrate or power, and :class:`UnknownOriginError` when no country of
         assembly is known: the maker's home country is not the country of origin, and guessing one would
         silently pick a tariff.
@@ -97,18 +122,20 @@ class MachineSpec:
                 out, price_usd=assumed_price_usd(out), unverified=unverified + ("price_usd",), price_basis="assumed_tier",
                 price_source="economics' assumed $/TH tier for its J/TH (minecore.economics.spec."
                              "ASSUMED_PRICE_USD_PER_TH), not a quote; set price_usd")
+        if operating is not None:
+            out = out.at_operating_point(model, operating)
         return out
 
     @classmethod
     def from_catalog(cls, name: str, price_usd: float | None = None, catalog: Any = None, *,
                      origin_country: str | None = None, assume_price: bool = False,
-                     price_source: str | None = None) -> "MachineSpec":
+                     price_source: str | None = None, operating: Any = None) -> "MachineSpec":
         """Look ``name`` up in the hardware catalog (default: the built-in one) and :meth:`from_model` it."""
         from ..hardware import get_model  # layer below; imported lazily
 
         model = get_model(name, catalog) if catalog is not None else get_model(name)
         return cls.from_model(model, price_usd, origin_country=origin_country, assume_price=assume_price,
-                              price_source=price_source)
+                              price_source=price_source, operating=operating)
 
     def with_price(self, price_usd: float, price_source: str = "given by the user") -> "MachineSpec":
         """Copy with a user-given price (basis ``scenario_assumption``)."""
@@ -131,15 +158,24 @@ def assumed_price_usd(spec: MachineSpec) -> float:
 
 def resolve_spec(machine: MachineSpec | str | Any, price_usd: float | None = None, *,
                  origin_country: str | None = None, assume_price: bool = True, catalog: Any = None,
-                 price_source: str | None = None) -> MachineSpec:
+                 price_source: str | None = None, operating: Any = None) -> MachineSpec:
     """A :class:`MachineSpec` from a spec, a catalog model object, or a catalog name (looked up in ``catalog``,
     default the built-in one). Catalog models without a price get :func:`assumed_price_usd` (flagged) unless
-    ``assume_price`` is False; ``price_usd`` and ``origin_country`` override."""
+    ``assume_price`` is False; ``price_usd`` and ``origin_country`` override; ``operating`` puts the figures at an
+    operating point of the hardware twin (:meth:`MachineSpec.at_operating_point`; a spec needs a catalog ``key``)."""
     if isinstance(machine, MachineSpec):
         spec = machine if price_usd is None else machine.with_price(price_usd, price_source or "given by the user")
-        return spec if origin_country is None else dataclasses.replace(spec, origin_country=origin_country)
+        spec = spec if origin_country is None else dataclasses.replace(spec, origin_country=origin_country)
+        if operating is not None:
+            if not spec.key:
+                raise InvalidInputError(f"{spec.name}: an operating point needs a catalog model (this spec has no key)")
+            from ..hardware import get_model  # layer below; imported lazily
+
+            spec = spec.at_operating_point(get_model(spec.key, catalog) if catalog is not None
+                                           else get_model(spec.key), operating)
+        return spec
     if isinstance(machine, str):
         return MachineSpec.from_catalog(machine, price_usd, catalog, origin_country=origin_country,
-                                        assume_price=assume_price, price_source=price_source)
+                                        assume_price=assume_price, price_source=price_source, operating=operating)
     return MachineSpec.from_model(machine, price_usd, origin_country=origin_country, assume_price=assume_price,
-                                  price_source=price_source)
+                                  price_source=price_source, operating=operating)

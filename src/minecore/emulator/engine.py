@@ -14,11 +14,19 @@ of that at once.  The emulator hashes a deterministic sample of it, in rounds:
 * in each round, every chip of every chain hashes that window of its own range
   under those versions: one ``minecore.scan_versions`` call per chip, on a
   contiguous nonce range;
-* the backend returns every (version, nonce) at or above ``min(pool difficulty,
-  ticket difficulty)``; each result is attributed to chip/core from its nonce
-  bits, re-hashed with hashlib from (job, extranonce2, ntime, version, nonce),
-  and counted as a ticket (≥ the chip's ticket difficulty, 256) and/or a share
-  (≥ the pool difficulty).
+* the backend returns every (version, nonce) that meets the chip's ticket
+  difficulty (the ticket mask: the chip reports nothing else); each result is
+  attributed to chip/core from its nonce bits, re-hashed with hashlib from
+  (job, extranonce2, ntime, version, nonce) and counted as a ticket; the
+  firmware then filters tickets to the pool difficulty, so a share meets both
+  the ticket and the pool difficulty — never only the pool's.
+
+The ticket difficulty is the chip family's (256 on every BM13xx) unless
+``ticket_difficulty`` is given.  A pool difficulty below it never happens at
+ASIC scale (the chip could not report such shares): it is a CPU-scale run, and
+the ticket is then scaled with the pool difficulty to :data:`CPU_TICKET_RATIO`
+times below it, so the chip's filter still sits in front of the pool's and
+tickets outnumber shares (``EmulationResult.ticket_scaled`` says so).
 
 The order of the work depends only on the seed, the model and the window size:
 two runs with the same seed that hash the same number of hashes find the same
@@ -59,6 +67,10 @@ MIN_WINDOW_NONCES = 256
 #: longer runs (the Poisson error of the share count falls as 1/sqrt(shares), and ``hashes=`` exists for
 #: reproducible long runs); the bound also keeps the progress total (milliseconds) a sane integer.
 MAX_SECONDS = 86400.0
+#: at CPU scale (a pool difficulty below the chip's ticket difficulty) the ticket sits this many times below the
+#: pool difficulty: a real BM13xx machine on a pool sees hundreds of tickets per share; 16 keeps the chip's filter
+#: in front of the pool's while the Python verification of every ticket stays cheap
+CPU_TICKET_RATIO = 16.0
 #: seeds are used as text (``random.Random(f"...:{seed}")``), so negative seeds are allowed; the bound only
 #: keeps them to 64 bits like every other seed in minecore
 MAX_SEED = 2**64 - 1
@@ -75,7 +87,8 @@ class EmulatedShare:
     chip_on_chain, core, small_core : int — where on the board it was found (from the nonce/version bits)
     difficulty : float — share difficulty the hash achieves (truediffone)
     hash_hex : str — block hash, display order
-    is_share : bool — meets the pool difficulty; is_ticket : bool — meets the chip's ticket difficulty
+    is_share : bool — reported to the pool: a ticket that also meets the pool difficulty
+    is_ticket : bool — meets the chip's ticket difficulty (the chip reports only tickets)
     """
 
     job_id: str
@@ -106,13 +119,15 @@ class EmulationResult:
     state : OperatingState — clock [MHz], voltage [V], hashrate [TH/s], power [W] of the emulated machine
     backend : str; threads : int; seed : int
     job_id : str — the Stratum job (synthetic unless one was given)
-    difficulty : float — pool share difficulty; ticket_difficulty : float — chip filter (256)
+    difficulty : float — pool share difficulty; ticket_difficulty : float — the chip filter used in this run
+    chip_ticket_difficulty : float — the chip family's ticket difficulty (256 on BM13xx)
+    ticket_scaled : bool — the ticket was scaled down with a CPU-scale pool difficulty (see the module notes)
     window_nonces : int — nonces per chip per round; versions_per_core : int — rolled versions per window
     rounds : int — rounds started; calls : int — scan calls made
     hashes : int — headers hashed on the CPU
     hash_seconds : float — time inside the backend [s]; wall_seconds : float — whole run incl. verification [s]
     asic_seconds : float — time the emulated machine needs for the same hashes [s]
-    shares : tuple[EmulatedShare, ...] — results meeting the pool difficulty, all hashlib-verified
+    shares : tuple[EmulatedShare, ...] — tickets meeting the pool difficulty, all hashlib-verified
     tickets_found : int — results meeting the ticket difficulty
     share_test, ticket_test : PoissonTest — found against expected
     hashes_per_chip, shares_per_chip, tickets_per_chip : tuple[int, ...] — indexed by global chip
@@ -148,6 +163,8 @@ class EmulationResult:
     tickets_per_chip: tuple[int, ...] = field(repr=False)
     tickets_per_core: tuple[tuple[int, int, int], ...] = field(repr=False)
     chip_hashrate_hs: float = 0.0
+    chip_ticket_difficulty: float = 256.0
+    ticket_scaled: bool = False
 
     # ---------------------------------------------------------------- derived figures
 
@@ -248,6 +265,8 @@ class EmulationResult:
             "p_value": self.p_value,
             "share_hashrate_ths": self.share_hashrate_ths,
             "ticket_difficulty": self.ticket_difficulty,
+            "chip_ticket_difficulty": self.chip_ticket_difficulty,
+            "ticket_scaled": self.ticket_scaled,
             "tickets_expected": self.ticket_test.expected,
             "tickets_found": self.tickets_found,
             "chips_sampled": self.chips_sampled,
@@ -370,6 +389,7 @@ def emulate(
     hashes: int | None = None,
     threads: int | None = None,
     window_nonces: int | None = None,
+    ticket_difficulty: float | None = None,
 ) -> EmulationResult:
     """Emulate a miner by hashing a seeded sample of its real work on this CPU.
 
@@ -396,6 +416,9 @@ def emulate(
         sizes calls to 40–250 ms (with ``hashes`` given: from ``hashes`` alone, so the run is
         reproducible: 8 to 64 calls of at least 2^20 hashes where the budget allows). Small
         windows sample more chips but pay the backend's per-call cost more often
+    ticket_difficulty : float or None — the chips' ticket difficulty, finite and > 0; None takes the chip
+        family's (256 on BM13xx), scaled to ``difficulty / CPU_TICKET_RATIO`` when the pool difficulty is below
+        it (a CPU-scale run).  Chips report only tickets; a share is a ticket that meets the pool difficulty
 
     Numbers must be real numbers (never numeric strings or bools) and never NaN or ±inf; integral
     floats (``1024.0``) are accepted where an integer is expected.
@@ -424,6 +447,8 @@ def emulate(
     seed = V.count("seed", seed, minimum=-MAX_SEED, maximum=MAX_SEED, err=EmulatorError)
     if window_nonces is not None:
         window_nonces = V.count("window_nonces", window_nonces, minimum=1, err=EmulatorError)
+    if ticket_difficulty is not None:
+        ticket_difficulty = V.positive("ticket_difficulty", ticket_difficulty, err=EmulatorError)
     if job is not None and not isinstance(job, StratumJob):
         raise EmulatorError(f"job must be a minecore.stratum.StratumJob, not {type(job).__name__}")
 
@@ -463,10 +488,18 @@ def emulate(
     window_nonces = min(window_nonces, core_span)
     if difficulty is None:
         difficulty = _auto_difficulty(expected_hashes)
-    ticket_difficulty = layout.ticket_difficulty
+    chip_ticket = layout.ticket_difficulty
+    ticket_scaled = False
+    if ticket_difficulty is None:
+        ticket_difficulty = chip_ticket
+        if difficulty < chip_ticket:  # CPU scale: keep the chip's filter in front of the pool's
+            ticket_difficulty = difficulty / CPU_TICKET_RATIO
+            ticket_scaled = True
     share_target = difficulty_to_target(difficulty)
     ticket_target = difficulty_to_target(ticket_difficulty)
-    scan_target = max(share_target, ticket_target)
+    # the chip reports tickets only; the firmware passes on the tickets that meet the pool difficulty
+    scan_target = ticket_target
+    share_target = min(share_target, ticket_target)
 
     # ---- the seeded work plan
     rng = random.Random(f"minecore-emulate:{seed}")
@@ -565,7 +598,7 @@ def emulate(
 
     state = machine.state
     hashrate_hs = state.hashrate_ths * 1e12
-    p_share = hit_probability(difficulty)
+    p_share = hit_probability(max(difficulty, ticket_difficulty))  # a share is a ticket at pool difficulty
     p_ticket = hit_probability(ticket_difficulty)
     return EmulationResult(
         model_key=machine.key,
@@ -596,6 +629,8 @@ def emulate(
         tickets_per_chip=tuple(tickets_per_chip),
         tickets_per_core=tuple((c, k, n) for (c, k), n in sorted(tickets_per_core.items())),
         chip_hashrate_hs=machine.chip_hashrate_hs,
+        chip_ticket_difficulty=chip_ticket,
+        ticket_scaled=ticket_scaled,
     )
 
 

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import validate as V
-from ..errors import MinecoreError
 from .machine import EmulatorError
 from .stats import PoissonTest, hit_probability, poisson_test
 
@@ -134,25 +133,20 @@ class FleetSimulation:
 
 
 def _member(model, units: int, profile, clock_mhz, ambient_c, failed_boards) -> FleetMember:
-    """Resolve a model (name or MinerModel) at an operating point; nameplate when it has no chip data."""
-    from ..hardware import ChipLevelModel, MinerModel, get_model
+    """Resolve a model (name or MinerModel) at an operating point with its twin (chip-level where the chip data
+    exist, else nameplate-level); a model without a nameplate cannot be simulated."""
+    from ..hardware import MinerModel, get_model, twin_for
 
     record = get_model(model) if isinstance(model, str) else model
     if not isinstance(record, MinerModel):
         raise EmulatorError(f"a fleet model must be a catalog name or MinerModel, got {model!r}")
-    try:
-        op = ChipLevelModel.for_model(record).operating_point(
-            profile=profile, clock_mhz=clock_mhz, ambient_c=ambient_c, failed_boards=failed_boards
-        )
-        hashrate = 0.0 if getattr(op, "shutdown", False) else float(op.hashrate_ths)
-        power = float(op.power_w)
-    except MinecoreError:
-        if clock_mhz is not None or str(getattr(profile, "value", profile)) != "normal":
-            raise
-        if record.hashrate_ths is None:
-            raise EmulatorError(f"{record.name}: no hashrate is known, so it cannot be simulated") from None
-        hashrate, power = float(record.hashrate_ths), record.power_w
-    return FleetMember(record.key, record.name, units, hashrate, power)
+    if record.hashrate_ths is None or record.power_w is None:
+        raise EmulatorError(f"{record.name}: no hashrate is known, so it cannot be simulated")
+    op = twin_for(record).operating_point(
+        profile=profile, clock_mhz=clock_mhz, ambient_c=ambient_c, failed_boards=failed_boards
+    )
+    hashrate = 0.0 if op.shutdown else float(op.hashrate_ths)
+    return FleetMember(record.key, record.name, units, hashrate, float(op.power_w))
 
 
 def _per_day(name: str, value: object, days: int) -> list[float]:

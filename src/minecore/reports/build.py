@@ -119,7 +119,7 @@ def _inputs(sc: Scenario, hp: Any, catalog: Any) -> M.ReportInputs:
     specs = [lot.machine for lot in sc.lots] + [o.machine for o in sc.options]
     given_origin = {o.machine.name: o.origin_country for o in sc.options if o.origin_country}
     for spec in specs:
-        ident = f"{spec.name}|{spec.origin_country}|{spec.price_usd}"
+        ident = f"{spec.name}|{spec.origin_country}|{spec.price_usd}|{spec.operating_point}"
         if ident in seen:
             continue
         seen.add(ident)
@@ -138,7 +138,8 @@ def _inputs(sc: Scenario, hp: Any, catalog: Any) -> M.ReportInputs:
             tariff_source=tariffs.source_for(country, sc.analysis_date),
             unverified_fields=tuple(m.unverified) if m else tuple(spec.unverified),
             sources=tuple(m.sources) if m else ("given in Python (MachineSpec)",), price_basis=spec.price_basis,
-            price_unverified="price_usd" in spec.unverified))
+            price_unverified="price_usd" in spec.unverified,
+            operating_point=spec.operating_point or "nameplate (catalog)"))
     notes = (
         f"Network snapshot {snapshot.label}; hashprice ${hp.usd_per_ph_day:,.2f}/PH/day.",
         f"Tariffs: US duty schedule (HTS {tariffs.hts_code}) by country of assembly, verified through "

@@ -11,12 +11,35 @@ from typing import Any
 from . import model as M
 
 
+def check_backend_settings() -> Any:
+    """The hashing backend the emulation will use. A bad ``MINECORE_BACKEND`` or ``MINECORE_NATIVE_IMPL`` raises
+    (:class:`~minecore.errors.BackendError`, one line naming the variable; exit 2), as the README promises for
+    such settings: it is never turned into a per-model note. ``MINECORE_NATIVE_IMPL`` is checked even when another
+    backend is chosen, as ``minecore backends`` does."""
+    import os
+
+    from ..backends import best
+    from ..backends import native
+    from ..errors import BackendUnavailableError
+
+    engine = best()  # raises for a bad MINECORE_BACKEND, and for a bad MINECORE_NATIVE_IMPL when native is chosen
+    impl = os.environ.get(native.ENV_IMPL, "").strip()
+    if impl and impl != "auto" and getattr(engine, "name", "") != "native":
+        reason = native.probe()
+        if reason is not None:
+            raise BackendUnavailableError(f"{native.ENV_IMPL}={impl!r}: backend 'native' is not available: {reason}")
+        native.NativeBackend()  # reads MINECORE_NATIVE_IMPL: an unknown or unsupported name raises, naming it
+    return engine
+
+
 def emulation_summary(models: Sequence[M.ModelInput], *, seconds: float, progress: Any,
                       seed: int = 0) -> M.EmulationSummary:
-    """Emulate every model for ``seconds`` of hashing each; models without chip data get a note."""
+    """Emulate every model for ``seconds`` of hashing each; models without chip data get a note. The backend
+    settings are checked first (:func:`check_backend_settings`): a bad one is an error, never a note."""
     from ..emulator import emulate
-    from ..errors import MinecoreError
+    from ..errors import BackendError, MinecoreError
 
+    engine = check_backend_settings()
     rows = []
     backend = ""
     speeds = []
@@ -26,7 +49,9 @@ def emulation_summary(models: Sequence[M.ModelInput], *, seconds: float, progres
         for name in names:
             nameplate = next(m.hashrate_ths for m in models if m.name == name)
             try:
-                res = emulate(name, seconds=seconds, seed=seed, progress=advance)
+                res = emulate(name, seconds=seconds, seed=seed, progress=advance, backend=engine)
+            except BackendError:
+                raise  # the backend itself failed: every model would say the same, and the README calls it an error
             except MinecoreError as exc:
                 advance(budget_ms)
                 rows.append(M.EmulationRow(model=name, nameplate_ths=nameplate, emulated_ths=None, shares_found=0,

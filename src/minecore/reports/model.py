@@ -70,6 +70,9 @@ class ModelInput:
     sources: tuple[str, ...] = ()
     price_basis: str = "scenario_assumption"
     price_unverified: bool = False
+    #: the operating point TH/s and W are at: "nameplate (catalog)", a twin's point (profile, inlet, boards), or
+    #: "measured: ..." for a fleet from telemetry
+    operating_point: str = "nameplate (catalog)"
 
 
 @dataclass(frozen=True)
@@ -446,3 +449,52 @@ class Report:
 
     def replace(self, **changes: Any) -> "Report":
         return dataclasses.replace(self, **changes)
+
+    def to_dataframe(self, section: str | None = None):
+        """The report's figures as pandas frames, the rows of the CSV (:mod:`minecore.reports.render_csv`).
+
+        section None : one long tidy frame, columns ``section, item, metric, value, unit, text``; ``value`` holds
+        the numbers (float64), ``text`` the texts and flags (``true``/``false``), a missing figure neither.
+        section ``"options"``, ``"strategies"``, ``"monte_carlo"``... (a ``section`` of the long frame) : that
+        section wide, one row per ``item`` and one column per ``metric``, numbers as numeric columns (float64 or
+        int64), texts as text and flags as booleans.
+
+        >>> from minecore.reports import build_report, default_scenario  # doctest: +SKIP
+        >>> report = build_report(default_scenario())                     # doctest: +SKIP
+        >>> report.to_dataframe("options")["npv_usd"].dtype               # doctest: +SKIP
+        dtype('float64')
+        """
+        import pandas as pd
+
+        from .render_csv import COLUMNS, tidy_rows, value_and_text
+
+        rows = tidy_rows(self)
+        if section is None:
+            long = [(s, i, m, *value_and_text(v), u) for s, i, m, v, u in rows]
+            frame = pd.DataFrame([(s, i, m, n, u, t) for s, i, m, n, t, u in long], columns=list(COLUMNS))
+            frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+            return frame
+        known = list(dict.fromkeys(r[0] for r in rows))
+        if section not in known:
+            from ..errors import InvalidInputError
+
+            raise InvalidInputError(f"no report section {section!r}; the sections are {', '.join(known)}")
+        records: dict[str, dict[str, Any]] = {}
+        for s, item, metric, value, _unit in rows:
+            if s == section:
+                records.setdefault(item, {})[metric] = value
+        metrics = list(dict.fromkeys(m for record in records.values() for m in record))
+        columns = {}
+        for metric in metrics:
+            values = [record.get(metric) for record in records.values()]
+            given = [v for v in values if v is not None]
+            if all(isinstance(v, bool) for v in given) and given:
+                columns[metric] = pd.array(values, dtype="boolean")
+            elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in given):  # all None: numeric
+                numbers = pd.Series([float("nan") if v is None else v for v in values])
+                columns[metric] = numbers.astype("int64" if numbers.notna().all() and all(
+                    isinstance(v, int) for v in given) else "float64").to_numpy()
+            else:
+                columns[metric] = pd.array(values, dtype=object)
+        frame = pd.DataFrame(columns, index=pd.Index(list(records), name="item"))
+        return frame

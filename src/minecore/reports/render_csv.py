@@ -1,13 +1,18 @@
 """CSV rendering: one tidy table, one figure per line.
 
-Columns: ``section, item, metric, value, unit``. ``section`` is one of ``report``, ``inputs``,
+Columns: ``section, item, metric, value, unit, text``. ``section`` is one of ``report``, ``inputs``,
 ``models``, ``plan``, ``hold_cost``, ``break_even``, ``lots``, ``options``, ``strategies``,
 ``recommendation``, ``sensitivity``, ``monte_carlo``, ``dispatch``, ``emulation``, ``warnings``; ``item`` names the row
 inside the section (``LOT/option name``, ``LOT/strategy key``...); ``metric`` is
-the JSON key; ``unit`` is read from the key's suffix. Load and pivot it with pandas::
+the JSON key; ``unit`` is read from the key's suffix. A figure is in ``value`` when it is a number and in ``text``
+when it is text or a flag (``true``/``false``); the other cell is empty, and both are for a missing figure (JSON
+``null``). So ``value`` holds only numbers and a pivot of it is numeric. Load and pivot it with pandas::
 
     df = pd.read_csv("report.csv")
-    options = df[df.section == "options"].pivot(index="item", columns="metric", values="value")
+    options = df[df.section == "options"].pivot(index="item", columns="metric", values="value")  # float64
+    labels = df[df.section == "options"].pivot(index="item", columns="metric", values="text")    # text
+
+:meth:`minecore.reports.Report.to_dataframe` gives the same rows as a frame without the CSV round trip.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 from . import model as _m
 from .render_json import report_to_dict
 
-COLUMNS = ("section", "item", "metric", "value", "unit")
+COLUMNS = ("section", "item", "metric", "value", "unit", "text")
 
 #: key suffix -> unit, longest first
 _SUFFIX_UNITS = (
@@ -125,11 +130,35 @@ def tidy_rows(report: _m.Report) -> list[tuple]:
     return rows
 
 
+def value_and_text(value: Any) -> tuple[int | float | None, str | None]:
+    """The ``value`` and ``text`` cells of one figure: a number goes to ``value``, a text or a flag to ``text``
+    (flags as ``true``/``false``), a missing figure (None) to neither.
+
+    >>> value_and_text(2.5), value_and_text("catalog"), value_and_text(True), value_and_text(None)
+    ((2.5, None), (None, 'catalog'), (None, 'true'), (None, None))
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return None, "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return value, None
+    return None, str(value)
+
+
 def render_csv(report: _m.Report) -> str:
-    """CSV text with a header line (``section,item,metric,value,unit``)."""
+    """CSV text with a header line (``section,item,metric,value,unit,text``): numbers in ``value``, text and flags
+    in ``text`` (:func:`value_and_text`), so the ``value`` column reads back as numbers.
+
+    Safe to open in a spreadsheet: a text cell that begins with ``=``, ``+``, ``-`` or ``@`` (a lot named
+    ``=HYPERLINK(...)``) gets a leading ``'`` (OWASP's rule, :func:`minecore.reports.fmt.csv_cell`), while numbers,
+    negative ones included, stay numbers."""
+    from .fmt import csv_cell
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in tidy_rows(report):
-        writer.writerow(["" if v is None else v for v in row])
+    for section, item, metric, figure, unit in tidy_rows(report):
+        number, text = value_and_text(figure)
+        writer.writerow([csv_cell(v) for v in (section, item, metric, number, unit, text)])
     return buf.getvalue()

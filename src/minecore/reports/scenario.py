@@ -31,9 +31,12 @@ from ..economics.spec import MachineSpec
 from ..economics.tax import TaxAssumptions
 from ..economics.valuation import Valuation
 from ..errors import InvalidInputError, ScenarioError
-from ..validate import check_value
+from ..hardware.chip_model import OperatingConditions
+from ..validate import check_value, text
 
 BUILTIN_SOURCE = "built-in default scenario"
+#: keys of [[seized]], [[option]] and [[fleet]] that put a machine at an operating point of its hardware twin
+OPERATING_KEYS = {f.name: (OperatingConditions, f.name) for f in dataclasses.fields(OperatingConditions)}
 SCHEMA = 2  #: the scenario schema this minecore writes; schema 1 files are read with their old key names
 
 #: section -> key -> (record class, field name): where each key of a scenario file lands in the model.
@@ -56,12 +59,15 @@ KEYS: dict[str, dict[str, tuple[type | None, str]]] = {
                                               "release_costs_usd_per_unit", "entry_duty_rate",
                                               "reexport_freight_usd_per_unit", "reexport_price_discount",
                                               "resale_quote_usd", "resale_quote_source", "age_days_at_hold_start")},
-               **{k: (ReleaseModel, k) for k in ("median_hold_days", "sigma_log", "forfeiture_probability")}},
+               **{k: (ReleaseModel, k) for k in ("median_hold_days", "sigma_log", "forfeiture_probability")},
+               **OPERATING_KEYS},
     "option": {"model": (None, "machine"),
                **{k: (ReplacementOption, k) for k in ("name", "units", "budget_usd", "price_usd", "price_source",
                                                       "origin_country", "tariff_rate", "lead_time_days",
-                                                      "freight_usd_per_unit")}},
-    "fleet": {"model": (None, "machine"), "units": (FleetEntry, "units")},
+                                                      "freight_usd_per_unit")},
+               **OPERATING_KEYS},
+    "fleet": {"model": (None, "machine"), "units": (FleetEntry, "units"),
+              "from_telemetry": (None, "telemetry fleet file"), **OPERATING_KEYS},
     "monte_carlo": {k: (MonteCarloParams, k) for k in ("paths", "seed", "btc_volatility_per_year",
                                                        "btc_drift_per_year", "difficulty_growth_sd_per_month",
                                                        "price_difficulty_correlation",
@@ -177,8 +183,11 @@ def _seized(source: str, i: int, t: dict[str, Any], catalog: Any, count: int) ->
     label = f"seized[{i + 1}]"
     model = _model(source, f"{label}.model", t.pop("model"))
     price, price_source = t.pop("price_usd", None), t.pop("price_source", None)
+    if price_source is not None:
+        price_source = _build(source, f"{label}.price_source", lambda: text("price_source", price_source))
+    operating = _operating(source, label, t)
     machine = _build(source, f"{label}.model", lambda: MachineSpec.from_catalog(
-        model, price, catalog, assume_price=True, price_source=price_source))
+        model, price, catalog, assume_price=True, price_source=price_source, operating=operating))
     release = {k: t.pop(k) for k in list(t) if KEYS["seized"][k][0] is ReleaseModel}
     t.setdefault("name", f"{machine.name} lot" if count == 1 else f"{machine.name} lot {i + 1}")
     if "days_held" not in t and "hold_start" not in t:
@@ -186,12 +195,64 @@ def _seized(source: str, i: int, t: dict[str, Any], catalog: Any, count: int) ->
     return _build(source, label, lambda: SeizedLot(machine, release=ReleaseModel(**release), **t))
 
 
+def _operating(source: str, label: str, t: dict[str, Any]) -> OperatingConditions | None:
+    """Pop the operating-point keys of one table into :class:`OperatingConditions` (None when there are none)."""
+    given = {k: t.pop(k) for k in list(t) if k in OPERATING_KEYS}
+    if not given:
+        return None
+    return _build(source, label, lambda: OperatingConditions(**given))
+
+
+def _fleet_entry(source: str, i: int, t: dict[str, Any], catalog: Any) -> FleetEntry:
+    label = f"fleet[{i + 1}]"
+    name = _model(source, f"{label}.model", t.pop("model"))
+    model = _build(source, f"{label}.model", lambda: catalog.get(name))
+    operating = _operating(source, label, t)
+    if operating is None:
+        return _build(source, label, lambda: FleetEntry(model, **t))
+
+    def spec() -> MachineSpec:  # owned machines: a missing country of assembly does not matter (no tariff)
+        origin = None if model.assembly_country else "n/a (owned)"
+        return MachineSpec.from_model(model, origin_country=origin, operating=operating)
+
+    return _build(source, label, lambda: FleetEntry(spec(), **t))
+
+
+def _telemetry_fleet(source: str, i: int, t: Any) -> list[FleetEntry]:
+    """``[[fleet]] from_telemetry = "fleet.json"``: the machines of a fleet file written by ``minecore fleet import``,
+    at their measured hashrate and power."""
+    from ..hardware.telemetry import read_fleet_file
+
+    label = f"fleet[{i + 1}]"
+    extra = [k for k in t if k != "from_telemetry"]
+    if extra:
+        raise _fail(source, f"{label}.{extra[0]}", "a from_telemetry fleet entry takes no other key (the file gives "
+                                                   "models, units and figures)")
+    path = t["from_telemetry"]
+    if not isinstance(path, str) or not path.strip():
+        raise _fail(source, f"{label}.from_telemetry", f"must be a file path, got {path!r}")
+    p = Path(path)
+    if source != BUILTIN_SOURCE and not p.is_absolute():
+        p = Path(source).parent / p
+    fleet = _build(source, f"{label}.from_telemetry", lambda: read_fleet_file(p))
+    out = []
+    for row in fleet.models:
+        if row.units_hashing == 0:
+            continue  # nothing of this model hashes: it adds no revenue and no power
+        spec = _build(source, f"{label}.from_telemetry", lambda: MachineSpec(
+            name=row.name, hashrate_ths=row.hashrate_ths, power_w=row.power_w, origin_country="n/a (owned)",
+            key=row.key, price_source="", operating_point=f"measured: {row.basis}"))
+        out.append(_build(source, label, lambda: FleetEntry(spec, units=row.units_hashing)))
+    return out
+
+
 def _option(source: str, i: int, t: dict[str, Any], catalog: Any) -> ReplacementOption:
     label = f"option[{i + 1}]"
     model = _model(source, f"{label}.model", t.pop("model"))
+    operating = _operating(source, label, t)
     machine = _build(source, label, lambda: MachineSpec.from_catalog(
         model, t.get("price_usd"), catalog, origin_country=t.get("origin_country"), assume_price=True,
-        price_source=t.get("price_source")))
+        price_source=t.get("price_source"), operating=operating))
     return _build(source, label, lambda: ReplacementOption(machine, **t))
 
 
@@ -236,10 +297,12 @@ def parse_scenario(text: str, source: str = "<scenario>", *, catalog: Any = None
     lots = tuple(_seized(source, i, t, catalog, len(seized_tables)) for i, t in enumerate(seized_tables))
     options = tuple(_option(source, i, t, catalog) for i, t in enumerate(tables("option")))
     fleet = []
-    for i, t in enumerate(tables("fleet")):
-        name = _model(source, f"fleet[{i + 1}].model", t.pop("model"))
-        model = _build(source, f"fleet[{i + 1}].model", lambda: catalog.get(name))
-        fleet.append(_build(source, f"fleet[{i + 1}]", lambda: FleetEntry(model, **t)))
+    raw_fleet = raw.get("fleet", [])
+    for i, t in enumerate(raw_fleet):
+        if isinstance(t, dict) and "from_telemetry" in t:
+            fleet.extend(_telemetry_fleet(source, i, t))
+        else:
+            fleet.append(_fleet_entry(source, i, _table(source, "fleet", f"fleet[{i + 1}]", t, schema), catalog))
     mc_table = dict(raw.get("monte_carlo", {}))
     enabled = mc_table.pop("enabled", True)
     if not isinstance(enabled, bool):
@@ -303,7 +366,7 @@ def with_monte_carlo(sc: Scenario, *, paths: int | None = None, seed: int | None
 def _default_text(cls: type | None, field: str) -> str:
     if cls is None:
         return {"strategies": "all", "snapshot file": "the shipped snapshot", "machine": "required",
-                "price_source": "none", "valuation kind": "fmv"}.get(field, "")
+                "price_source": "none", "valuation kind": "fmv", "telemetry fleet file": "none"}.get(field, "")
     if cls is NetworkSnapshot:
         v = getattr(default_snapshot(), field)
         return f"shipped snapshot: {v:g}" if isinstance(v, float) else f"shipped snapshot: {v}"
@@ -348,7 +411,10 @@ def schema_rows() -> list[dict[str, str]]:
                        "valuation kind": "fmv (the buyer's present value of future margin) or calendar",
                        "snapshot file": "network snapshot file (TOML/JSON), relative to the scenario file",
                        "machine": "catalog model name or alias (minecore models)",
-                       "price_source": "where price_usd comes from, shown next to the price"}[field]
+                       "price_source": "where price_usd comes from, shown next to the price",
+                       "telemetry fleet file": "fleet file written by `minecore fleet import` (relative to the "
+                                               "scenario file): its models at their measured TH/s and W; the "
+                                               "entry takes no other key"}[field]
             elif cls is NetworkSnapshot:
                 doc = {"date": "snapshot date", "difficulty": "network difficulty", "btc_price_usd": "BTC price",
                        "fees_btc_per_block": "mean fees per block", "block_height": "block height"}[field]

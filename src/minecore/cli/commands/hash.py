@@ -12,18 +12,21 @@ def add_parser(subparsers):
         epilog="examples:\n"
         "  minecore hash 0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac7"
         "2c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c\n"
-        "  minecore hash HEADER_HEX --json",
+        "  minecore hash HEADER_HEX --json\n"
+        "  minecore hash HEADER_HEX --csv",
     )
     p.add_argument("header_hex", metavar="HEADER_HEX", help="80-byte header as 160 hex digits")
     p.add_argument("--backend", default=None, help="backend to hash with (default: best)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    from ._format import add_format_args
+
+    add_format_args(p, csv_help="print CSV (one row: every field)")
     return p
 
 
 def run(args) -> int:
     from ...backends import resolve
     from ...header import BlockHeader, hash_difficulty, hash_to_int
-    from ..output import emit_json, print_table
+    from ..output import emit_csv, emit_json, print_fields
 
     header = BlockHeader.from_hex(args.header_hex)
     if len(bytes.fromhex(args.header_hex.strip())) != 80:
@@ -49,7 +52,8 @@ def run(args) -> int:
     }
     if args.json:
         emit_json(out)
-    else:
-        print_table("block header", [("field", "field"), ("value", "value")],
-                    [{"field": k, "value": v} for k, v in out.items()])
+    elif args.csv:
+        emit_csv([out])
+    else:  # the hash, target and fields whole at any width (stacked when the terminal is narrow)
+        print_fields("block header", out.items())
     return 0

@@ -70,16 +70,20 @@ def add_parser(subparsers):
         "  minecore hashprice\n"
         "  minecore hashprice --date 2024-11-12 --difficulty 101.65e12 --btc-price 87235 --fees-btc 0.158 "
         "--height 870000\n"
-        "  minecore hashprice --snapshot my_network.toml --json",
+        "  minecore hashprice --snapshot my_network.toml --json\n"
+        "  minecore hashprice --csv",
     )
     add_network_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    from ._format import add_format_args
+
+    add_format_args(p, csv_help="print CSV (one row: every figure, the sources joined by '; ')")
     return p
 
 
 def run(args) -> int:
     from ...economics.network import hashprice
-    from ..output import emit_json, print_table
+    from ..output import emit_csv, emit_json, print_fields
+    from ._format import flat_record
 
     snap = snapshot_from_args(args)
     hp = hashprice(snap)
@@ -97,9 +101,12 @@ def run(args) -> int:
     if args.json:
         emit_json(out)
         return 0
+    if args.csv:
+        emit_csv([flat_record(out)])
+        return 0
     rows = [(k, out[k]) for k in out if k != "sources"]
     when = "" if snap.dated else " (the snapshot is undated: counted from day 0, give --date)"
-    print_table(f"Hashprice — {snap.label}", [("field", "field"), ("value", "value")], rows,
+    print_fields(f"Hashprice — {snap.label}", rows,
                 caption=f"next halving: block {halv.height:,} around {halv.expected_date.isoformat()}, "
                         f"{round(halv.days_from_snapshot):,} days after {snap.date.isoformat()}{when}")
     return 0

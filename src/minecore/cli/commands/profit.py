@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from ..argtypes import finite_number, integer
+from ..operating import add_operating_args, conditions_from_args
 from .hashprice import add_network_args, default_of, given, snapshot_from_args
 
 #: site flag -> OperatingCosts field
@@ -93,12 +94,14 @@ def add_parser(subparsers):
         "--height 870020 --power-price 0.05 --pue 1.05 --pool-fee 0.02 --uptime 0.98 --json\n"
         "  minecore profit 'S21 XP' --price 5000 --tariff-rate 0 --growth 0\n"
         "  minecore profit 'SEALMINER A2' --price 4250 --origin Malaysia\n"
+
         "  minecore profit 'Teraflux AT2880' --catalog my_models.toml\n"
         "models without published hashrate/power need them from a user catalog (--catalog; see 'minecore compare "
         "--help').",
     )
     p.add_argument("model", metavar="MODEL", help="catalog model name or alias (see 'minecore models')")
     add_site_args(p)
+    add_operating_args(p)
     add_horizon_args(p)
     p.add_argument("--price", type=finite_number, metavar="USD",
                    help="unit price before duty (default: the catalog's, else the assumed $/TH tier)")
@@ -112,16 +115,18 @@ def add_parser(subparsers):
                    f"(default {default_of(ReplacementOption, 'freight_usd_per_unit'):g})")
     p.add_argument("--units", type=integer, metavar="N", help="number of units bought on day 0 (default: one)")
     add_network_args(p)
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print JSON (summary + daily rows + warnings)")
-    fmt.add_argument("--csv", action="store_true", help="print the daily cash flows as CSV")
+    from ._format import add_format_args
+
+    add_format_args(p, json_help="print JSON (summary + daily rows + warnings)",
+                    csv_help="print the daily cash flows as CSV (one row per day)")
     return p
 
 
 def run(args) -> int:
     from ...economics.inputs import ReplacementOption, Scenario
     from ...economics.machine import resolve_spec, simulate_machine
-    from ..output import emit_csv, emit_json, print_table
+    from ..output import emit_csv, emit_json, print_fields
+    from ._format import text_of
 
     catalog = None
     if args.catalog:
@@ -129,7 +134,8 @@ def run(args) -> int:
 
         catalog = load_catalog(args.catalog)
     spec = resolve_spec(args.model, args.price, origin_country=args.origin, catalog=catalog,
-                        price_source="--price on the command line" if args.price is not None else None)
+                        price_source="--price on the command line" if args.price is not None else None,
+                        operating=conditions_from_args(args))
     site = site_from_args(args)
     proj = projection_from_args(args)
     horizon = args.horizon_days if args.horizon_days is not None else default_of(Scenario, "horizon_days")
@@ -142,7 +148,9 @@ def run(args) -> int:
         "analysis_date": cf.start_date.isoformat(), "price_basis": spec.price_basis, "price_source": spec.price_source,
         "tariff_source": cf.capex.tariff_source, "power_price_usd_per_kwh": site.power_price_usd_per_kwh,
         "pue": site.pue, "pool_fee": site.pool_fee, "availability": site.availability,
-        "hashrate_efficiency": site.hashrate_efficiency, "unverified": list(spec.unverified)}
+        "hashrate_efficiency": site.hashrate_efficiency, "unverified": list(spec.unverified),
+        "unit_hashrate_ths": spec.hashrate_ths, "unit_power_w": spec.power_w,
+        "operating_point": spec.operating_point or "nameplate (catalog)"}
     if args.csv:
         print_warnings(warnings)
         df = cf.to_dataframe()
@@ -157,6 +165,6 @@ def run(args) -> int:
     print_warnings(warnings)
     note = ("unit price is the assumed $/TH tier, not a quote: pass --price" if spec.price_basis == "assumed_tier"
             else None)
-    print_table(f"{spec.name} x{cf.units} — {cf.snapshot_label}", [("field", "field"), ("value", "value")],
-                list(summary.items()), caption=note)
+    print_fields(f"{spec.name} x{cf.units} — {cf.snapshot_label}",
+                 [(k, text_of(v)) for k, v in summary.items()], caption=note)
     return 0

@@ -1,9 +1,9 @@
-"""Stratum v1 work: turn a ``mining.notify`` job into block headers.
+"""Stratum v1 work: turn a ``mining.notify`` job into block headers, and check a ``mining.submit``.
 
 The pipeline (see ``DOMAIN.md``)::
 
     coinbase = coinbase1 ‖ extranonce1 ‖ extranonce2 ‖ coinbase2
-    txid     = sha256d(coinbase)                         (internal byte order)
+    txid     = sha256d(coinbase without its witness)     (internal byte order)
     root     = fold h = sha256d(h ‖ branch) over the merkle branches
     header   = version ‖ prevhash ‖ root ‖ ntime ‖ nbits ‖ nonce   (80 bytes, little-endian fields)
 
@@ -37,16 +37,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from . import validate as V
-from .errors import InvalidInputError
-from .header import (
+from .. import validate as V
+from ..errors import InvalidInputError
+from ..header import (
     BIP320_VERSION_MASK,
     DIFF1_TARGET,
     BlockHeader,
     bits_to_target,
     hash_to_int,
 )
-from .errors import StratumError  # noqa: F401  (defined in minecore.errors, re-exported here)
+from ..errors import StratumError  # noqa: F401  (defined in minecore.errors, re-exported here)
 
 DEFAULT_VERSION_MASK = BIP320_VERSION_MASK
 """Version-rolling mask a pool grants when ``mining.configure`` says nothing else (0x1fffe000)."""
@@ -109,12 +109,96 @@ def prevhash_to_stratum(prev_block: bytes) -> str:
     return b"".join(raw[i : i + 4][::-1] for i in range(0, 32, 4)).hex()
 
 
-def merkle_root(txid: bytes, branches: Sequence[bytes]) -> bytes:
-    """Fold the coinbase ``txid`` through the merkle ``branches`` (all internal order).
+# --------------------------------------------------------------------------- transactions
+
+
+def _read_varint(tx: bytes, pos: int) -> tuple[int, int]:
+    """A Bitcoin CompactSize at ``tx[pos:]``: ``(value, next position)``."""
+    if pos >= len(tx):
+        raise StratumError("transaction ends inside a CompactSize count")
+    first = tx[pos]
+    if first < 0xFD:
+        return first, pos + 1
+    size = {0xFD: 2, 0xFE: 4, 0xFF: 8}[first]
+    if pos + 1 + size > len(tx):
+        raise StratumError("transaction ends inside a CompactSize count")
+    return int.from_bytes(tx[pos + 1 : pos + 1 + size], "little"), pos + 1 + size
+
+
+def _skip(tx: bytes, pos: int, n: int, what: str) -> int:
+    if n < 0 or pos + n > len(tx):
+        raise StratumError(f"transaction ends inside {what} ({n} bytes at offset {pos}, {len(tx)} in all)")
+    return pos + n
+
+
+def is_segwit_serialised(tx: bytes) -> bool:
+    """Whether ``tx`` starts like a BIP 144 serialisation: marker 0x00 and flag 0x01 after the 4-byte version.
+
+    A legacy transaction cannot have 0x00 there (it would have no inputs).
+    """
+    return len(tx) >= 6 and tx[4] == 0x00 and tx[5] == 0x01
+
+
+def strip_witness(tx: "bytes | str") -> bytes:
+    """The transaction without its witness: the serialisation a txid is computed on.
+
+    A BIP 144 (segwit) serialisation is ``version ‖ 0x00 0x01 ‖ inputs ‖ outputs ‖ witness ‖ locktime``; the
+    txid is defined on ``version ‖ inputs ‖ outputs ‖ locktime``.  A transaction without the marker and flag
+    is returned unchanged.  A segwit-marked transaction that does not parse raises :class:`StratumError`.
+
+    >>> legacy = bytes.fromhex("01000000" "01" + "00" * 36 + "00" "ffffffff" "00" "00000000")
+    >>> strip_witness(legacy) == legacy
+    True
+    """
+    tx = _hex_bytes(tx, "transaction")
+    if not is_segwit_serialised(tx):
+        return tx
+    pos = 6
+    n_in, pos = _read_varint(tx, pos)
+    if n_in == 0:
+        raise StratumError("segwit transaction with no inputs")
+    for i in range(n_in):
+        pos = _skip(tx, pos, 36, f"input {i} outpoint")
+        script_len, pos = _read_varint(tx, pos)
+        pos = _skip(tx, pos, script_len + 4, f"input {i} script and sequence")
+    n_out, pos = _read_varint(tx, pos)
+    for i in range(n_out):
+        pos = _skip(tx, pos, 8, f"output {i} value")
+        script_len, pos = _read_varint(tx, pos)
+        pos = _skip(tx, pos, script_len, f"output {i} script")
+    body_end = pos
+    for i in range(n_in):
+        items, pos = _read_varint(tx, pos)
+        for k in range(items):
+            size, pos = _read_varint(tx, pos)
+            pos = _skip(tx, pos, size, f"witness item {k} of input {i}")
+    if pos + 4 != len(tx):
+        raise StratumError(
+            f"segwit transaction has {len(tx) - pos} bytes after its witness, expected the 4-byte locktime"
+        )
+    return tx[:4] + tx[6:body_end] + tx[pos:]
+
+
+def txid(tx: "bytes | str") -> bytes:
+    """sha256d of the transaction without its witness [internal byte order; display order is reversed]."""
+    return sha256d(strip_witness(tx))
+
+
+def coinbase_txid(coinbase: "bytes | str") -> bytes:
+    """The txid of a serialised coinbase (the witness of a segwit serialisation stripped first).
+
+    A pool's ``coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2`` is non-witness already; a coinbase copied from a
+    block usually carries the witness reserved value and must be stripped (see :func:`strip_witness`).
+    """
+    return txid(coinbase)
+
+
+def merkle_root(leaf: bytes, branches: Sequence[bytes]) -> bytes:
+    """Fold the coinbase txid ``leaf`` through the merkle ``branches`` (all internal order).
 
     ``h = sha256d(h ‖ branch)`` per level; with no branches the root is the txid.
     """
-    h = _hex_bytes(txid, "txid", 32)
+    h = _hex_bytes(leaf, "txid", 32)
     for i, branch in enumerate(branches):
         h = sha256d(h + _hex_bytes(branch, f"merkle branch {i}", 32))
     return h
@@ -317,12 +401,23 @@ class StratumJob:
         return self.coinbase1 + self.extranonce1 + self.extranonce2(extranonce2) + self.coinbase2
 
     def coinbase_txid(self, extranonce2: "int | str | bytes") -> bytes:
-        """sha256d of the coinbase [internal byte order; display order is reversed]."""
-        return sha256d(self.coinbase(extranonce2))
+        """txid of the coinbase: sha256d of its non-witness serialisation [internal byte order].
+
+        A pool's coinbase halves are non-witness already; a job built from a block's segwit-serialised
+        coinbase has its marker, flag and witness stripped first (:func:`strip_witness`).
+        """
+        coinbase = self.coinbase(extranonce2)
+        if is_segwit_serialised(coinbase):
+            coinbase = strip_witness(coinbase)
+        return sha256d(coinbase)
 
     def merkle_root(self, extranonce2: "int | str | bytes") -> bytes:
         """Merkle root for this extranonce2 [internal byte order, as in the header]."""
-        return merkle_root(self.coinbase_txid(extranonce2), self.merkle_branches)
+        h = self.coinbase_txid(extranonce2)
+        sha256 = hashlib.sha256
+        for branch in self.merkle_branches:  # validated 32-byte values (``__post_init__``): fold them directly
+            h = sha256(sha256(h + branch).digest()).digest()
+        return h
 
     def rolled_version(self, version_bits: int = 0) -> int:
         """The header version with ``version_bits`` (inside :attr:`version_mask`) rolled in."""
@@ -428,6 +523,10 @@ def build_header(
 
 __all__ = [
     "DEFAULT_VERSION_MASK",
+    "coinbase_txid",
+    "is_segwit_serialised",
+    "strip_witness",
+    "txid",
     "StratumError",
     "StratumJob",
     "SubmittedShare",

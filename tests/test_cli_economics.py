@@ -11,14 +11,10 @@ import pytest
 import minecore.economics as E
 from minecore.cli.main import main
 from minecore.errors import InvalidInputError, SnapshotError
-from minecore.economics import (MachineSpec, MonteCarloParams, NetworkProjection, NetworkSnapshot, OperatingCosts,
-                                ReleaseModel, ReplacementOption, Scenario, SeizedLot)
+from minecore.economics import (MonteCarloParams, OperatingCosts, ReleaseModel, ReplacementOption, Scenario,
+                                SeizedLot)
+from economics_fixtures import SNAP, S21  # noqa: E402
 
-SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
-                       block_height=924_300)
-FLAT = NetworkProjection(SNAP, difficulty_growth_per_month=0.0)
-S21 = MachineSpec("S21", 200, 3500, price_usd=3000, origin_country="Thailand")
-US = MachineSpec("US-1", 260, 4400, price_usd=5000, origin_country="United States")
 
 
 EXAMPLE_FILES = {

@@ -11,18 +11,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import minecore.economics as E
-from minecore.cli.main import main
 from minecore.errors import InvalidInputError, SnapshotError, UnknownModelError
-from minecore.economics import (MachineSpec, MCEngine, MonteCarloParams, NetworkProjection, NetworkSnapshot,
-                                OperatingCosts, ReleaseModel, ReplacementOption, Scenario, SeizedLot, Valuation,
-                                Strategy)
+from minecore.economics import (MachineSpec, MCEngine, MonteCarloParams, NetworkSnapshot, OperatingCosts,
+                                ReleaseModel, ReplacementOption, Scenario, SeizedLot, Strategy)
+from economics_fixtures import SNAP, FLAT, NO_RESALE, S21, US  # noqa: E402
 
-SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
-                       block_height=924_300)
-FLAT = NetworkProjection(SNAP, difficulty_growth_per_month=0.0)
-NO_RESALE = Valuation(kind="calendar", start_fraction=0.0)  # units fetch nothing when sold
-S21 = MachineSpec("S21", 200, 3500, price_usd=3000, origin_country="Thailand")
-US = MachineSpec("US-1", 260, 4400, price_usd=5000, origin_country="United States")
 
 
 def test_hashprice_matches_luxor_2024_11_12():

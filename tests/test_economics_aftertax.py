@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 
 import minecore.economics as E
-from minecore.economics import (MachineSpec, MCEngine, MonteCarloParams, NetworkProjection, NetworkSnapshot,
-                                OperatingCosts, ReleaseModel, ReplacementOption, Scenario, SeizedLot, TaxAssumptions,
-                                Valuation)
+from minecore.economics import (MCEngine, MonteCarloParams, ReleaseModel, ReplacementOption, Scenario,
+                                SeizedLot, TaxAssumptions, Valuation)
+from economics_fixtures import FLAT, NO_RESALE, S21, US, SITE  # noqa: E402
 
-SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
-                       block_height=924_300)
-FLAT = NetworkProjection(SNAP, difficulty_growth_per_month=0.0)
-S21 = MachineSpec("S21", 200, 3500, price_usd=3000, origin_country="Thailand")
-US = MachineSpec("US-1", 260, 4400, price_usd=5000, origin_country="United States")
-SITE = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, availability=1.0)
-NO_RESALE = Valuation(kind="calendar", start_fraction=0.0)
 TAX = TaxAssumptions()  # 21 % federal, bonus depreciation
 
 

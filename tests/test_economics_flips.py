@@ -14,17 +14,11 @@ import pytest
 from scipy.optimize import brentq
 
 import minecore.economics.flips as F
-from minecore.economics import (MachineSpec, NetworkProjection, NetworkSnapshot, OperatingCosts, ReleaseModel,
-                                ReplacementOption, Scenario, SeizedLot, compare)
+from minecore.economics import (ReleaseModel, ReplacementOption, Scenario, SeizedLot, compare)
 from minecore.economics.flips import FlipInput, Side, what_flips
 from minecore.errors import InvalidInputError
+from economics_fixtures import FLAT, S21, US, SITE  # noqa: E402
 
-SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
-                       block_height=924_300)
-FLAT = NetworkProjection(SNAP, difficulty_growth_per_month=0.0)
-S21 = MachineSpec("S21", 200, 3500, price_usd=3000, origin_country="Thailand")
-US = MachineSpec("US-1", 260, 4400, price_usd=5000, origin_country="United States")
-SITE = OperatingCosts(power_price_usd_per_kwh=0.05, pue=1.0, pool_fee=0.0, availability=1.0)
 BUILTIN = [i.name for i in F.BUILTIN_INPUTS]
 #: most compares one built-in input may cost with the default tol and steps (module docstring: 2 x (8 + 15))
 MAX_PER_INPUT = 2 * (F.DEFAULT_STEPS + 15)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 
 import minecore.economics as E
-from minecore.economics import (FleetEntry, MachineSpec, NetworkProjection, NetworkSnapshot, OperatingCosts,
-                                ReleaseModel, Scenario, SeizedLot, Valuation)
+from minecore.economics import (FleetEntry, MachineSpec, OperatingCosts, ReleaseModel, Scenario,
+                                SeizedLot, Valuation)
 from minecore.economics.plan import joint_plans
+from economics_fixtures import FLAT  # noqa: E402
 
-SNAP = NetworkSnapshot(date="2025-11-25", difficulty=152e12, btc_price_usd=91_000, fees_btc_per_block=0.03,
-                       block_height=924_300)
-FLAT = NetworkProjection(SNAP, difficulty_growth_per_month=0.0)
 NEW = MachineSpec("New", 200, 3500, price_usd=3000, origin_country="United States")  # 17.5 J/TH
 OLD = MachineSpec("Old", 100, 3000, price_usd=1000, origin_country="United States")  # 30 J/TH
 FLEET = MachineSpec("Fleet", 150, 3000, price_usd=2000, origin_country="United States")  # 20 J/TH

@@ -189,15 +189,9 @@ def _briefing(r: _m.Report) -> str:
     out.append(f'<div class="decisions">{"".join(boxes)}</div>')
     jp = r.joint_plan
     if jp is not None:
-        text = (f"<strong>Joint plan for the site</strong> ({_e(fmt.number(jp.site_cap_mw, 2))} MW cap, the fleet and "
-                f"the lots dispatched together): <strong>{_e(fmt.usd(jp.best.expected_npv_usd))}</strong> expected NPV, "
-                f"after {_e(fmt.usd(jp.best.displaced_margin_usd))} of margin displaced under the cap.")
-        if jp.differs_from_per_lot:
-            w = jp.per_lot_winners
-            text += (f" The per-lot winners ({_e(', '.join(w.strategies))}) would be worth "
-                     f"{_e(fmt.usd(w.expected_npv_usd))}: they displace {_e(fmt.usd(w.displaced_margin_usd))}.")
-        else:
-            text += " It is the per-lot winners: the cap changes no lot's choice."
+        from .sections import joint_plan_sentence
+
+        text = _e(joint_plan_sentence(jp))
         if jp.what_flips:
             text += f"<br><em>What flips the plan:</em> {_e(jp.what_flips)}"
         out.append(f'<div class="plan">{text}</div>')

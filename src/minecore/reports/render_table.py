@@ -407,15 +407,9 @@ def _briefing(report: _m.Report, o: _Out) -> None:
     jp = report.joint_plan
     if jp is not None:
         o.blank()
-        line = (f"Joint plan for the site under the {fmt.number(jp.site_cap_mw, 2)} MW cap (the lots and the fleet "
-                f"dispatched together): {fmt.usd(jp.best.expected_npv_usd)} expected NPV, after "
-                f"{fmt.usd(jp.best.displaced_margin_usd)} of margin the cap displaces.")
-        if jp.differs_from_per_lot:
-            w = jp.per_lot_winners
-            line += (f" The per-lot winners ({', '.join(w.strategies)}) would be worth "
-                     f"{fmt.usd(w.expected_npv_usd)}: they displace {fmt.usd(w.displaced_margin_usd)}.")
-        else:
-            line += " It is the per-lot winners: the cap changes no lot's choice."
+        from .sections import joint_plan_sentence
+
+        line = joint_plan_sentence(jp)
         o.para(line, style="bold")
         if jp.what_flips:
             o.para("What flips the plan: " + jp.what_flips)

@@ -73,3 +73,18 @@ def parse_sections(spec: str | None, *, full: bool = False) -> tuple[str, ...]:
         raise InvalidInputError(f"--sections: unknown section {', '.join(repr(k) for k in unknown)}; "
                                 f"choose from {', '.join(ORDER)} or 'all'")
     return tuple(k for k in ORDER if k in asked)
+
+
+def joint_plan_sentence(jp) -> str:
+    """The joint plan's verdict in words (plain text; each renderer escapes it): its value, what the cap displaces,
+    and how it compares with the lots' own winners. ``jp`` is a :class:`~minecore.reports.model.JointPlan`."""
+    from . import fmt
+
+    text = (f"Joint plan for the site under the {fmt.number(jp.site_cap_mw, 2)} MW cap (the lots and the fleet "
+            f"dispatched together): {fmt.usd(jp.best.expected_npv_usd)} expected NPV, after "
+            f"{fmt.usd(jp.best.displaced_margin_usd)} of margin the cap displaces.")
+    if jp.differs_from_per_lot:
+        w = jp.per_lot_winners
+        return text + (f" The per-lot winners ({', '.join(w.strategies)}) would be worth "
+                       f"{fmt.usd(w.expected_npv_usd)}: they displace {fmt.usd(w.displaced_margin_usd)}.")
+    return text + " It is the per-lot winners: the cap changes no lot's choice."

@@ -74,7 +74,7 @@ def run_python(code: str, env: dict[str, str | None], timeout: float = 120) -> s
 def test_simulator_suite():
     """This file under NUMBA_ENABLE_CUDASIM=1 in a fresh process: every simulator test runs and passes."""
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")  # the tree under test, as in a checkout
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", str(Path(__file__))],
         env=env, capture_output=True, text=True, timeout=600, cwd=ROOT,
@@ -89,7 +89,12 @@ def test_simulator_suite():
 # ---------------------------------------------------------------------------- no GPU, no simulator
 @pytest.fixture
 def no_gpu(monkeypatch):
-    """This process as a machine without a GPU driver and without the simulator, with a fresh registry."""
+    """This process as a machine without a GPU driver and without the simulator, with a fresh registry.
+
+    Not under the simulator (these checks run in the outer process): removing NUMBA_ENABLE_CUDASIM there would
+    let numba's next compile (it re-reads its environment) switch the simulator off for the rest of the run."""
+    if SIM:
+        pytest.skip("the no-GPU checks run in the process without the simulator")
     monkeypatch.delenv("NUMBA_ENABLE_CUDASIM", raising=False)
     monkeypatch.delenv("MINECORE_BACKEND", raising=False)
     monkeypatch.setattr(cuda_backend, "_driver_found", lambda: None)

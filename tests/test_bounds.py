@@ -279,7 +279,7 @@ def test_emulation_summary_raises_backend_errors(monkeypatch):
 
 
 def test_limits_are_documented():
-    from minecore.cli.output import MAX_NAME_BYTES, MAX_PATH_BYTES
+    from minecore.cli.files import MAX_NAME_BYTES, MAX_PATH_BYTES
     from minecore.economics import inputs, montecarlo
 
     doc = (ROOT / "docs" / "cli.md").read_text()

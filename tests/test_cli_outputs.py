@@ -1,6 +1,6 @@
 """Outputs are never half-written, and output errors end as one line and a documented exit status (docs/cli.md).
 
-* ``--output`` goes through :func:`minecore.cli.output.write_atomic`: a temporary file in the same directory, renamed
+* ``--output`` goes through :func:`minecore.cli.files.write_atomic`: a temporary file in the same directory, renamed
   over the target only once complete, so a failed write (disk full, file size limit) keeps the previous file.
 * Standard output to a full disk or a closed stdout: ``minecore: error: cannot write the output (...)``, exit 3,
   with rich tables and with plain JSON alike; never a traceback or "internal error".
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from minecore.cli import output
+from minecore.cli import files, output
 from minecore.cli.main import ExitStatus, main
 from minecore.errors import InvalidInputError, OutputError
 
@@ -73,13 +73,13 @@ def test_report_output_under_a_file_size_limit_keeps_the_previous_file(tmp_path)
 
 def test_write_atomic_writes_whole_files_with_ordinary_permissions(tmp_path):
     target = tmp_path / "r.json"
-    assert output.write_atomic(target, "é\n") == 3
+    assert files.write_atomic(target, "é\n") == 3
     assert target.read_text(encoding="utf-8") == "é\n"
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
     target.chmod(0o640)
-    output.write_atomic(target, b"new")
+    files.write_atomic(target, b"new")
     assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
@@ -98,7 +98,7 @@ def test_write_atomic_failure_midway_keeps_the_old_file_and_removes_the_temporar
 
     monkeypatch.setattr(os, "write", full_after_first_chunk)
     with pytest.raises(OutputError, match=r"--output .*r\.csv: cannot write \(No space left on device\); .* left as"):
-        output.write_atomic(target, "x" * 100)
+        files.write_atomic(target, "x" * 100)
     monkeypatch.undo()
     assert target.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["r.csv"]
 
@@ -108,9 +108,9 @@ def test_write_atomic_follows_a_symlink_and_writes_a_device_in_place(tmp_path):
     real.write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    output.write_atomic(link, "new")
+    files.write_atomic(link, "new")
     assert link.is_symlink() and real.read_text() == "new"
-    output.write_atomic(os.devnull, "discarded")  # not replaced by a regular file
+    files.write_atomic(os.devnull, "discarded")  # not replaced by a regular file
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
@@ -122,7 +122,7 @@ def test_write_atomic_follows_a_symlink_and_writes_a_device_in_place(tmp_path):
 ])
 def test_output_path_is_checked_before_any_work(tmp_path, where, message):
     with pytest.raises(InvalidInputError, match=message):
-        output.check_output_path("--output", str(tmp_path / where) if where != "." else str(tmp_path))
+        files.check_output_path("--output", str(tmp_path / where) if where != "." else str(tmp_path))
 
 
 def test_report_output_path_errors_come_before_the_report_is_built(tmp_path, capsys, monkeypatch):

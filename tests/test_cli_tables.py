@@ -182,7 +182,7 @@ def test_layouts_of_the_printer():
     """The printer on its own: natural, wrapped, secondary columns left out, records; values stay whole."""
     import io
 
-    from minecore.cli import output
+    from minecore.cli import tables as output  # the table layout lives in minecore.cli.tables
 
     def render(width, **kw):
         buf = io.StringIO()

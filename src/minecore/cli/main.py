@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     The one error boundary: every error ends as one line on stderr and an exit status, never a traceback (unless
     ``--traceback``). Standard output is flushed here, so a write that fails at the end (disk full) is caught too.
     """
-    from .output import ClosedStdout, discard_stdout, output_error
+    from .files import ClosedStdout, discard_stdout, output_error
 
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv

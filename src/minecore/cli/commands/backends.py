@@ -91,7 +91,8 @@ def run(args) -> int:
 
     from ...backends import calibration, describe, forced, names
     from ...errors import BackendError
-    from ..output import console_err, emit_json, print_table
+    from ..output import console_err, emit_json
+    from ..tables import print_table
 
     skipped = _recalibrate() if args.recalibrate else []
     statuses = describe()

@@ -261,7 +261,8 @@ def run(args) -> int:
     import time
 
     from ...backends import calibration
-    from ..output import console_err, emit_json, print_table
+    from ..output import console_err, emit_json
+    from ..tables import print_table
     from ..progress import progress_bar
 
     header76 = bytes.fromhex(BENCH_HEADER_HEX)[:76]

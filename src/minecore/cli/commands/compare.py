@@ -164,7 +164,8 @@ def run(args) -> int:
     from ...economics.release import ReleaseModel
     from ...economics.spec import resolve_spec
     from ...errors import InvalidInputError
-    from ..output import emit_csv, emit_json, print_table
+    from ..output import emit_csv, emit_json
+    from ..tables import print_table
 
     seized_text, seized_origin = _origin(args.seized, "--seized")
     name, nums = _split(seized_text, "--seized", SEIZED_FORM)
@@ -298,7 +299,7 @@ def _csv_rows(out: dict) -> list[dict]:
 def _print_tables(out: dict, res, lot, mc) -> None:
     """The decision, the hold cost and the unit prices: every number of the JSON's top level, hold cost, site and
     prices."""
-    from ..output import print_fields, print_table
+    from ..tables import print_fields, print_table
 
     keep = _names_kept(out)
     hc = out["hold_cost"]
@@ -336,7 +337,7 @@ def _print_tables(out: dict, res, lot, mc) -> None:
 
 def _print_options_and_strategies(out: dict, res, mc) -> None:
     """The replacement options, the strategies and the Monte Carlo: every number of their JSON rows."""
-    from ..output import print_table
+    from ..tables import print_table
 
     keep = _names_kept(out)
     if out["options"]:

@@ -99,7 +99,8 @@ def run(args) -> int:
     if args.stratum is not None:
         return _run_on_pool(args)
     from ...emulator import emulate
-    from ..output import emit_csv, emit_json, print_fields, print_table
+    from ..output import emit_csv, emit_json
+    from ..tables import print_fields, print_table
     from ..progress import progress_bar
 
     job = _load_job(args.job) if args.job else None

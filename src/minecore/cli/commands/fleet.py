@@ -35,7 +35,8 @@ def run(args) -> int:
     from ...errors import UsageError
     from ...hardware import load_catalog
     from ...hardware.telemetry import calibrate, fleet_file_dict, fleet_health, load_telemetry, write_fleet_file
-    from ..output import console, emit_json, print_table
+    from ..output import console, emit_json
+    from ..tables import print_table
 
     if args.fleet_command != "import":
         raise UsageError("minecore fleet: give an action: import FILE")

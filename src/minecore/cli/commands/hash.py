@@ -26,7 +26,8 @@ def add_parser(subparsers):
 def run(args) -> int:
     from ...backends import resolve
     from ...header import BlockHeader, hash_difficulty, hash_to_int
-    from ..output import emit_csv, emit_json, print_fields
+    from ..output import emit_csv, emit_json
+    from ..tables import print_fields
 
     header = BlockHeader.from_hex(args.header_hex)
     if len(bytes.fromhex(args.header_hex.strip())) != 80:

@@ -82,7 +82,8 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from ...economics.network import hashprice
-    from ..output import emit_csv, emit_json, print_fields
+    from ..output import emit_csv, emit_json
+    from ..tables import print_fields
     from ._format import flat_record
 
     snap = snapshot_from_args(args)

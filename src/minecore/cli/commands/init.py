@@ -119,7 +119,7 @@ def run(args) -> int:
     import sys
 
     from ...errors import InvalidInputError
-    from ..output import check_output_path, write_atomic
+    from ..files import check_output_path, write_atomic
 
     if args.example is None:
         text, what = TEMPLATE_TOML, "the template scenario"

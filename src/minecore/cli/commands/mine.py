@@ -58,7 +58,8 @@ def run(args) -> int:
 
 def print_report(report: dict, as_json: bool, *, title: str, extra: list | None = None) -> None:
     from ...stratum.stats import format_hashrate
-    from ..output import emit_json, print_table
+    from ..output import emit_json
+    from ..tables import print_table
 
     if as_json:
         emit_json(report)

@@ -47,7 +47,8 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from ...hardware import ChipDataUnavailableError, load_catalog, twin_for
-    from ..output import console, emit_csv, emit_json, print_fields, print_table
+    from ..output import console, emit_csv, emit_json
+    from ..tables import print_fields, print_table
 
     catalog = load_catalog(args.catalog)
     model = catalog.get(args.name)

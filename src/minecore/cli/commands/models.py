@@ -67,7 +67,8 @@ def table_row(d: dict) -> dict:
 
 def run(args) -> int:
     from ...hardware import load_catalog
-    from ..output import emit_csv, emit_json, print_table
+    from ..output import emit_csv, emit_json
+    from ..tables import print_table
 
     catalog = load_catalog(args.catalog)
     models = catalog.models(maker=args.maker, restricted=args.restricted)

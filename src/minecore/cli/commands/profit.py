@@ -125,7 +125,8 @@ def add_parser(subparsers):
 def run(args) -> int:
     from ...economics.inputs import ReplacementOption, Scenario
     from ...economics.machine import resolve_spec, simulate_machine
-    from ..output import emit_csv, emit_json, print_fields
+    from ..output import emit_csv, emit_json
+    from ..tables import print_fields
     from ._format import text_of
 
     catalog = None

@@ -67,7 +67,8 @@ def run(args) -> int:
 
 
 def _print(report: dict, as_json: bool) -> None:
-    from ..output import emit_json, print_table
+    from ..output import emit_json
+    from ..tables import print_table
 
     if as_json:
         emit_json(report)

@@ -193,7 +193,8 @@ def run(args) -> int:
     from ...economics.inputs import Scenario
     from ...errors import InvalidInputError
     from ...hardware import load_catalog
-    from ..output import emit_csv, emit_json, format_value as f, print_table
+    from ..output import emit_csv, emit_json, format_value as f
+    from ..tables import print_table
     from .profit import print_warnings, projection_from_args, site_from_args, tariff_warnings
 
     catalog = load_catalog(args.catalog)

@@ -86,7 +86,7 @@ def run(args) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    from ..output import write_atomic
+    from ..files import write_atomic
 
     size = write_atomic(args.output, text, option="--output")  # complete or not at all: OutputError, exit 3
     print(f"wrote {args.output} ({size:,} bytes, {args.format})", file=sys.stderr)
@@ -102,7 +102,7 @@ def _check_before_work(args) -> None:
     lengths, the --output directory, --emulate-seconds (finite, at most :data:`MAX_EMULATE_SECONDS`) and, with
     --emulate, the backend settings (a bad MINECORE_BACKEND or MINECORE_NATIVE_IMPL is an error, exit 2)."""
     from ...validate import positive
-    from ..output import check_output_path, check_path
+    from ..files import check_output_path, check_path
 
     if args.scenario:
         check_path("SCENARIO.toml", args.scenario)

@@ -49,7 +49,8 @@ def run(args) -> int:
     from ... import scanning
     from ...backends import resolve
     from ...header import BlockHeader, difficulty_to_target
-    from ..output import emit_csv, emit_json, print_fields, print_table
+    from ..output import emit_csv, emit_json
+    from ..tables import print_fields, print_table
 
     header = BlockHeader.from_hex(args.header_hex)
     if args.target is not None:

@@ -125,7 +125,7 @@ def run(args) -> int:
             if fmt == "csv":
                 log("pyarrow is not installed (pip install 'minecore[scale]'): writing CSV instead of Parquet")
         output = f"{Path(args.sweep).stem}.{fmt}"
-    from ..output import check_output_path
+    from ..files import check_output_path
 
     check_output_path("--output", output)
     bar = _Bar(sys.stderr.isatty() if args.progress is None else args.progress)
